@@ -1,0 +1,3 @@
+module cluster-demo
+
+go 1.26

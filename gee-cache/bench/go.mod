@@ -1,0 +1,3 @@
+module gee-cache/bench
+
+go 1.26

@@ -1,0 +1,3 @@
+module gee-cache/day1-lru
+
+go 1.26

@@ -1,0 +1,3 @@
+module gee-cache/day2-single-node
+
+go 1.26

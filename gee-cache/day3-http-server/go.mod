@@ -1,0 +1,3 @@
+module gee-cache/day3-http-server
+
+go 1.26

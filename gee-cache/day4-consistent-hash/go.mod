@@ -1,0 +1,3 @@
+module gee-cache/day4-consistent-hash
+
+go 1.26

@@ -1,0 +1,3 @@
+module gee-cache/day5-multi-nodes
+
+go 1.26

@@ -1,0 +1,3 @@
+module gee-cache/day6-single-flight
+
+go 1.26

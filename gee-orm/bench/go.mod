@@ -1,0 +1,3 @@
+module gee-orm/bench
+
+go 1.26

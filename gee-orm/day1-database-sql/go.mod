@@ -1,0 +1,3 @@
+module gee-orm/day1-database-sql
+
+go 1.26

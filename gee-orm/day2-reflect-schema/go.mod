@@ -1,0 +1,3 @@
+module gee-orm/day2-reflect-schema
+
+go 1.26

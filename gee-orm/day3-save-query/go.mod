@@ -1,0 +1,3 @@
+module gee-orm/day3-save-query
+
+go 1.26

@@ -1,0 +1,3 @@
+module gee-orm/day4-chain-operation
+
+go 1.26

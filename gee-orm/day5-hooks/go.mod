@@ -1,0 +1,3 @@
+module gee-orm/day5-hooks
+
+go 1.26

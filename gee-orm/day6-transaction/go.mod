@@ -1,0 +1,3 @@
+module gee-orm/day6-transaction
+
+go 1.26

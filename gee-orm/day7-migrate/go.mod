@@ -1,0 +1,3 @@
+module gee-orm/day7-migrate
+
+go 1.26

@@ -1,0 +1,3 @@
+module gee-rpc/bench
+
+go 1.26

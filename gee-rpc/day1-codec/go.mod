@@ -1,0 +1,3 @@
+module gee-rpc/day1-codec
+
+go 1.26

@@ -1,0 +1,3 @@
+module gee-rpc/day2-client
+
+go 1.26

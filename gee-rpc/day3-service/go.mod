@@ -1,0 +1,3 @@
+module gee-rpc/day3-service
+
+go 1.26

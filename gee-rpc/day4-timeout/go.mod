@@ -1,0 +1,3 @@
+module gee-rpc/day4-timeout
+
+go 1.26

@@ -1,0 +1,3 @@
+module gee-rpc/day5-http-debug
+
+go 1.26

@@ -1,0 +1,3 @@
+module gee-rpc/day7-registry
+
+go 1.26

@@ -1,0 +1,3 @@
+module gee-web/bench
+
+go 1.26

@@ -1,0 +1,3 @@
+module gee-web/day1-http-base
+
+go 1.26

@@ -1,0 +1,3 @@
+module gee-web/day2-context
+
+go 1.26

@@ -1,0 +1,3 @@
+module gee-web/day3-router
+
+go 1.26

@@ -1,0 +1,3 @@
+module gee-web/day4-group
+
+go 1.26

@@ -1,0 +1,3 @@
+module gee-web/day5-middleware
+
+go 1.26

@@ -1,0 +1,3 @@
+module gee-web/day6-template
+
+go 1.26

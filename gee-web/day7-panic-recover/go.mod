@@ -1,0 +1,3 @@
+module gee-web/day7-panic-recover
+
+go 1.26

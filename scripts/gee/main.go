@@ -1,0 +1,4 @@
+// Command gee is the chapter tool of the Gee monorepo.
+package main
+
+func main() {}

@@ -1,0 +1,3 @@
+module scripts
+
+go 1.26
