@@ -1,0 +1,3 @@
+package main
+
+func runBench(e *env, args []string) error { return usagef("bench: not yet") }
