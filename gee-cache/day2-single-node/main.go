@@ -1,0 +1,51 @@
+// Command day2-single-node shows a geecache Group in one process: the
+// first Get of a key loads it from a slow "database", later Gets are hits.
+//
+// Usage:
+//
+//	go run ./gee-cache/day2-single-node
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"os"
+
+	"gee-cache/day2-single-node/geecache"
+)
+
+var db = map[string]string{
+	"Tom":  "630",
+	"Jack": "589",
+	"Sam":  "567",
+}
+
+func main() {
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), "Usage: go run ./gee-cache/day2-single-node\n\n"+
+			"Gets a few keys twice from a group backed by a slow map and prints the statistics.\n")
+	}
+	flag.Parse()
+	log.SetFlags(0)
+	log.SetOutput(os.Stdout)
+
+	scores := geecache.NewGroup("scores", 2<<10, geecache.GetterFunc(
+		func(key string) ([]byte, error) {
+			log.Println("[SlowDB] search key", key)
+			if v, ok := db[key]; ok {
+				return []byte(v), nil
+			}
+			return nil, fmt.Errorf("%s not exist", key)
+		}))
+
+	for _, key := range []string{"Tom", "Jack", "Tom", "Jack", "unknown", ""} {
+		v, err := scores.Get(key)
+		if err != nil {
+			fmt.Printf("get %q: error: %v\n", key, err)
+			continue
+		}
+		fmt.Printf("get %q: %s\n", key, v)
+	}
+	fmt.Printf("stats: %+v\n", scores.Stats())
+}
