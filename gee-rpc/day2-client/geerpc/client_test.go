@@ -1,0 +1,220 @@
+package geerpc
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"gee-rpc/day2-client/geerpc/codec"
+)
+
+// waitCall waits for a call to complete, failing the test if it hangs.
+func waitCall(t *testing.T, call *Call) *Call {
+	t.Helper()
+	select {
+	case c := <-call.Done:
+		return c
+	case <-time.After(5 * time.Second):
+		t.Fatalf("call %s (seq %d) hangs", call.ServiceMethod, call.Seq)
+		return nil
+	}
+}
+
+func dialTest(t *testing.T, addr string, opt *Option) *Client {
+	t.Helper()
+	client, err := Dial("tcp", addr, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = client.Close() })
+	return client
+}
+
+func TestClientConcurrentCallsShareOneConnection(t *testing.T) {
+	addr, _ := startServer(t, NewServer())
+	for _, ct := range codecTypes {
+		t.Run(string(ct), func(t *testing.T) {
+			client := dialTest(t, addr, &Option{CodecType: ct})
+			var wg sync.WaitGroup
+			for range 20 {
+				wg.Go(func() {
+					for range 10 {
+						var reply string
+						call := waitCall(t, client.Go("Foo.Sum", "hi", &reply, nil))
+						if call.Error != nil {
+							t.Error(call.Error)
+							return
+						}
+						if want := fmt.Sprintf("geerpc resp %d", call.Seq); reply != want {
+							t.Errorf("got %q, want %q", reply, want)
+						}
+					}
+				})
+			}
+			wg.Wait()
+		})
+	}
+}
+
+func TestClientSyncCall(t *testing.T) {
+	addr, _ := startServer(t, NewServer())
+	client := dialTest(t, addr, nil)
+	var reply string
+	if err := client.Call("Foo.Sum", "hi", &reply); err != nil {
+		t.Fatal(err)
+	}
+	if reply != "geerpc resp 1" {
+		t.Fatalf("reply = %q", reply)
+	}
+}
+
+func TestServerErrorComesBackAsCallError(t *testing.T) {
+	addr, _ := startServer(t, NewServer())
+	client := dialTest(t, addr, nil)
+	var reply string
+	// This chapter's server wants a string argument.
+	err := client.Call("Foo.Sum", 42, &reply)
+	if err == nil || !strings.Contains(err.Error(), "read body") {
+		t.Fatalf("err = %v, want the server's read body error", err)
+	}
+	if err := client.Call("Foo.Sum", "ok", &reply); err != nil {
+		t.Fatalf("connection unusable after an error reply: %v", err)
+	}
+}
+
+func TestWrongReplyTypeFailsOnlyThatCall(t *testing.T) {
+	addr, _ := startServer(t, NewServer())
+	for _, ct := range codecTypes {
+		t.Run(string(ct), func(t *testing.T) {
+			client := dialTest(t, addr, &Option{CodecType: ct})
+			var wrong int
+			if err := client.Call("Foo.Sum", "hi", &wrong); err == nil {
+				t.Fatal("decoding a string reply into an int succeeded")
+			}
+			var reply string
+			if err := client.Call("Foo.Sum", "hi", &reply); err != nil || reply != "geerpc resp 2" {
+				t.Fatalf("next call: %q, %v", reply, err)
+			}
+		})
+	}
+}
+
+// silentServer accepts one connection, reads the option and n request
+// headers without answering, then hangs up.
+func silentServer(t *testing.T, n int) (addr string, hungUp chan struct{}) {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = lis.Close() })
+	hungUp = make(chan struct{})
+	go func() {
+		defer close(hungUp)
+		conn, err := lis.Accept()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		_, rest, err := readOption(conn)
+		if err != nil {
+			return
+		}
+		cc := codec.NewGobCodec(&handshakeConn{Reader: rest, ReadWriteCloser: conn})
+		for range n {
+			var h codec.Header
+			if cc.ReadHeader(&h) != nil || cc.ReadBody(nil) != nil {
+				return
+			}
+		}
+	}()
+	return lis.Addr().String(), hungUp
+}
+
+func TestPendingCallsFailWhenServerGoesAway(t *testing.T) {
+	const n = 10
+	addr, hungUp := silentServer(t, n)
+	client := dialTest(t, addr, nil)
+	calls := make([]*Call, n)
+	for i := range calls {
+		calls[i] = client.Go("Foo.Sum", "hi", new(string), nil)
+	}
+	<-hungUp
+	for _, call := range calls {
+		if c := waitCall(t, call); c.Error == nil || !strings.Contains(c.Error.Error(), "connection lost") {
+			t.Fatalf("pending call error = %v, want connection lost", c.Error)
+		}
+	}
+	if client.IsAvailable() {
+		t.Fatal("client still available after the server went away")
+	}
+	if err := client.Call("Foo.Sum", "hi", new(string)); !errors.Is(err, ErrShutdown) {
+		t.Fatalf("later call error = %v, want ErrShutdown", err)
+	}
+}
+
+func TestCloseFailsLaterCalls(t *testing.T) {
+	addr, _ := startServer(t, NewServer())
+	client := dialTest(t, addr, nil)
+	if !client.IsAvailable() {
+		t.Fatal("new client not available")
+	}
+	if err := client.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Close(); !errors.Is(err, ErrShutdown) {
+		t.Fatalf("second Close = %v, want ErrShutdown", err)
+	}
+	if client.IsAvailable() {
+		t.Fatal("closed client still available")
+	}
+	if err := client.Call("Foo.Sum", "hi", new(string)); !errors.Is(err, ErrShutdown) {
+		t.Fatalf("call after Close = %v, want ErrShutdown", err)
+	}
+}
+
+func TestGoWithUnbufferedDoneFailsAtOnce(t *testing.T) {
+	addr, _ := startServer(t, NewServer())
+	client := dialTest(t, addr, nil)
+	call := waitCall(t, client.Go("Foo.Sum", "hi", new(string), make(chan *Call)))
+	if call.Error == nil || !strings.Contains(call.Error.Error(), "unbuffered") {
+		t.Fatalf("err = %v", call.Error)
+	}
+}
+
+func TestDialErrors(t *testing.T) {
+	addr, _ := startServer(t, NewServer())
+	if _, err := Dial("tcp", addr, &Option{CodecType: "application/xml"}); err == nil || !strings.Contains(err.Error(), "unknown codec") {
+		t.Fatalf("unknown codec: err = %v", err)
+	}
+	if _, err := Dial("tcp", addr, DefaultOption, DefaultOption); err == nil {
+		t.Fatal("two options accepted")
+	}
+	lis, _ := net.Listen("tcp", "127.0.0.1:0")
+	dead := lis.Addr().String()
+	_ = lis.Close()
+	if _, err := Dial("tcp", dead); err == nil || !strings.HasPrefix(err.Error(), "geerpc: dial") {
+		t.Fatalf("dead address: err = %v", err)
+	}
+}
+
+func ExampleClient_Call() {
+	lis, _ := net.Listen("tcp", "127.0.0.1:0")
+	defer lis.Close()
+	go Accept(lis)
+
+	client, err := Dial("tcp", lis.Addr().String())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer client.Close()
+	var reply string
+	err = client.Call("Foo.Sum", "hello", &reply)
+	fmt.Println(reply, err)
+	// Output: geerpc resp 1 <nil>
+}
