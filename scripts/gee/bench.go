@@ -1,3 +1,315 @@
 package main
 
-func runBench(e *env, args []string) error { return usagef("bench: not yet") }
+import (
+	"bufio"
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Benchmarks name their sub-benchmarks after the implementation: Benchmark<Case>/<impl>. Ours is
+// "gee" or starts with "gee" (cluster-demo has one per balancer); every other name is a peer.
+func isOurs(impl string) bool { return strings.HasPrefix(impl, "gee") }
+
+// mainPeers is, in order of preference, the peer each case's chart compares us with.
+var mainPeers = []string{"gin", "groupcache", "golang-lru", "sql", "netrpc", "jsonrpc", "round_robin"}
+
+// benchPackages is where each framework keeps its benchmarks.
+func benchPackages(framework string) string {
+	if framework == "cluster-demo" {
+		return "./cluster-demo/bench/..."
+	}
+	return "./" + framework + "/bench/..."
+}
+
+// A sample is one line of `go test -bench` output.
+type sample struct {
+	nsPerOp, bytesPerOp, allocsPerOp float64
+}
+
+// benchResult is the median of every sample of one case and implementation.
+type benchResult struct {
+	Case, Impl                       string
+	NsPerOp, BytesPerOp, AllocsPerOp float64
+	Runs                             int
+}
+
+var benchLine = regexp.MustCompile(`^Benchmark(\S+?)(?:-\d+)?\s+\d+\s+(.*)$`)
+
+// parseBench reads `go test -bench -benchmem` output and returns the medians per case and impl,
+// sorted by case (in order of first appearance) and then with ours first.
+func parseBench(r io.Reader) []benchResult {
+	samples := map[[2]string][]sample{}
+	var order [][2]string
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		m := benchLine.FindStringSubmatch(strings.TrimSpace(sc.Text()))
+		if m == nil {
+			continue
+		}
+		name := m[1]
+		i := strings.LastIndexByte(name, '/')
+		if i < 0 {
+			continue // not Case/impl: not one of ours
+		}
+		key := [2]string{name[:i], name[i+1:]}
+		var s sample
+		fields := strings.Fields(m[2])
+		for j := 0; j+1 < len(fields); j += 2 {
+			v, err := strconv.ParseFloat(fields[j], 64)
+			if err != nil {
+				continue
+			}
+			switch fields[j+1] {
+			case "ns/op":
+				s.nsPerOp = v
+			case "B/op":
+				s.bytesPerOp = v
+			case "allocs/op":
+				s.allocsPerOp = v
+			}
+		}
+		if _, seen := samples[key]; !seen {
+			order = append(order, key)
+		}
+		samples[key] = append(samples[key], s)
+	}
+	caseRank := map[string]int{}
+	for _, k := range order {
+		if _, ok := caseRank[k[0]]; !ok {
+			caseRank[k[0]] = len(caseRank)
+		}
+	}
+	var results []benchResult
+	for _, k := range order {
+		ss := samples[k]
+		pick := func(f func(sample) float64) float64 {
+			vs := make([]float64, len(ss))
+			for i, s := range ss {
+				vs[i] = f(s)
+			}
+			return median(vs)
+		}
+		results = append(results, benchResult{
+			Case: k[0], Impl: k[1], Runs: len(ss),
+			NsPerOp:     pick(func(s sample) float64 { return s.nsPerOp }),
+			BytesPerOp:  pick(func(s sample) float64 { return s.bytesPerOp }),
+			AllocsPerOp: pick(func(s sample) float64 { return s.allocsPerOp }),
+		})
+	}
+	sort.SliceStable(results, func(i, j int) bool {
+		a, b := results[i], results[j]
+		if a.Case != b.Case {
+			return caseRank[a.Case] < caseRank[b.Case]
+		}
+		return isOurs(a.Impl) && !isOurs(b.Impl)
+	})
+	return results
+}
+
+func median(vs []float64) float64 {
+	if len(vs) == 0 {
+		return 0
+	}
+	sorted := append([]float64(nil), vs...)
+	sort.Float64s(sorted)
+	n := len(sorted)
+	if n%2 == 1 {
+		return sorted[n/2]
+	}
+	return (sorted[n/2-1] + sorted[n/2]) / 2
+}
+
+// ratios gives, for one of our results, its ns/op divided by each peer's in the same case:
+// below 1 means we are faster.
+func ratios(results []benchResult, ours benchResult) []string {
+	var out []string
+	for _, r := range results {
+		if r.Case == ours.Case && !isOurs(r.Impl) && r.NsPerOp > 0 {
+			out = append(out, fmt.Sprintf("%.2f× %s", ours.NsPerOp/r.NsPerOp, r.Impl))
+		}
+	}
+	return out
+}
+
+// mainRatio is ours ÷ the case's main peer, for the chart; ok is false when the case has none.
+func mainRatio(results []benchResult, c string) (ratio float64, peer string, ok bool) {
+	var gee *benchResult
+	peers := map[string]benchResult{}
+	for i, r := range results {
+		if r.Case != c {
+			continue
+		}
+		if r.Impl == "gee" || gee == nil && isOurs(r.Impl) {
+			gee = &results[i]
+		} else if !isOurs(r.Impl) {
+			peers[r.Impl] = r
+		}
+	}
+	if gee == nil {
+		return 0, "", false
+	}
+	for _, p := range mainPeers {
+		if r, found := peers[p]; found && r.NsPerOp > 0 {
+			return gee.NsPerOp / r.NsPerOp, p, true
+		}
+	}
+	return 0, "", false
+}
+
+func writeBenchTable(w io.Writer, results []benchResult) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "case\timpl\tns/op\tB/op\tallocs/op\t ours ÷ peer (ns/op)\t")
+	for _, r := range results {
+		rat := ""
+		if isOurs(r.Impl) {
+			rat = strings.Join(ratios(results, r), ", ")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%.0f\t%.0f\t %s\t\n", r.Case, r.Impl, fmtNs(r.NsPerOp), r.BytesPerOp, r.AllocsPerOp, rat)
+	}
+	tw.Flush()
+}
+
+func writeBenchMarkdown(w io.Writer, framework string, results []benchResult) {
+	fmt.Fprintf(w, "## %s\n\n", framework)
+	fmt.Fprintln(w, "| case | impl | ns/op | B/op | allocs/op | ours ÷ peer (ns/op) |")
+	fmt.Fprintln(w, "|---|---|---:|---:|---:|---|")
+	for _, r := range results {
+		rat := ""
+		if isOurs(r.Impl) {
+			rat = strings.Join(ratios(results, r), ", ")
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %.0f | %.0f | %s |\n", r.Case, r.Impl, fmtNs(r.NsPerOp), r.BytesPerOp, r.AllocsPerOp, rat)
+	}
+	var cases, bars []string
+	top := 1.0
+	seen := map[string]bool{}
+	for _, r := range results {
+		if seen[r.Case] {
+			continue
+		}
+		seen[r.Case] = true
+		if rat, p, ok := mainRatio(results, r.Case); ok {
+			cases = append(cases, strconv.Quote(r.Case+" vs "+p))
+			bars = append(bars, fmt.Sprintf("%.2f", rat))
+			top = max(top, rat)
+		}
+	}
+	if len(cases) > 0 {
+		fmt.Fprintf(w, "\n```mermaid\nxychart-beta\n    title \"%s: our ns/op divided by the peer's (1.0 = as fast, lower is better)\"\n", framework)
+		fmt.Fprintf(w, "    x-axis [%s]\n    y-axis \"ratio\" 0 --> %.1f\n    bar [%s]\n    line [%s]\n```\n",
+			strings.Join(cases, ", "), top*1.2, strings.Join(bars, ", "), strings.TrimSuffix(strings.Repeat("1.0, ", len(cases)), ", "))
+	}
+	fmt.Fprintln(w)
+}
+
+func fmtNs(ns float64) string {
+	switch {
+	case ns >= 100:
+		return strconv.FormatFloat(ns, 'f', 0, 64)
+	default:
+		return strconv.FormatFloat(ns, 'f', 1, 64)
+	}
+}
+
+// runBench runs the benchmarks of one framework or all of them and prints a table for each.
+func runBench(e *env, args []string) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	count := fs.Int("count", 6, "runs of each benchmark; the table shows medians")
+	benchtime := fs.String("benchtime", "300ms", "time per run")
+	mdPath := fs.String("md", "", "also write the tables as Markdown to this file (e.g. docs/benchmarks.md)")
+	if err := fs.Parse(args); err != nil {
+		return usagef("%v; usage: gee bench [-count n] [-benchtime d] [-md file] [framework]", err)
+	}
+	var names []string
+	for _, f := range frameworks {
+		names = append(names, f.Name)
+	}
+	chosen := names
+	if fs.NArg() > 1 {
+		return usagef("bench takes at most one framework")
+	}
+	if fs.NArg() == 1 {
+		if _, ok := findFramework(fs.Arg(0)); !ok {
+			return usagef("unknown framework %q; valid ones: %s", fs.Arg(0), strings.Join(names, ", "))
+		}
+		chosen = []string{strings.TrimSuffix(fs.Arg(0), "/")}
+	}
+
+	var md bytes.Buffer
+	cmdLine := "go run ./scripts/gee bench " + strings.Join(args, " ")
+	fmt.Fprintf(&md, "# Benchmarks\n\nHow far are the final chapters from the frameworks readers would use instead? Every number\nbelow comes from one run of\n\n    %s\n\n", strings.TrimSpace(cmdLine))
+	fmt.Fprintf(&md, "on %s, %s. Each benchmark ran %d times for %s (`-benchmem`); the tables show medians, and\nthe ratio divides our median ns/op by the peer's from the same run (below 1.0 we are faster).\nThe machine is small and shared, so treat differences under ~10%% as noise.\n\n", machine(), time.Now().UTC().Format("2006-01-02"), *count, *benchtime)
+
+	failed := 0
+	for _, name := range chosen {
+		pkgs := benchPackages(name)
+		dir := filepath.Join(e.root, strings.TrimSuffix(strings.TrimPrefix(pkgs, "./"), "/..."))
+		if _, err := os.Stat(dir); err != nil {
+			fmt.Fprintf(e.stdout, "\n== %s: no benchmarks (%s does not exist)\n", name, dir)
+			continue
+		}
+		fmt.Fprintf(e.stdout, "\n== %s  (go test -run ^$ -bench . -benchmem -count %d -benchtime %s %s)\n", name, *count, *benchtime, pkgs)
+		cmd := exec.Command("go", "test", "-run", "^$", "-bench", ".", "-benchmem",
+			"-count", strconv.Itoa(*count), "-benchtime", *benchtime, pkgs)
+		cmd.Dir = e.root
+		var out bytes.Buffer
+		cmd.Stdout = &out
+		cmd.Stderr = e.stderr
+		if err := cmd.Run(); err != nil {
+			fmt.Fprintf(e.stdout, "benchmarks of %s failed: %v\n%s", name, err, out.String())
+			failed++
+			continue
+		}
+		results := parseBench(&out)
+		if len(results) == 0 {
+			fmt.Fprintf(e.stdout, "no Benchmark<Case>/<impl> results in %s\n", pkgs)
+			failed++
+			continue
+		}
+		writeBenchTable(e.stdout, results)
+		writeBenchMarkdown(&md, name, results)
+	}
+	if *mdPath != "" {
+		path := *mdPath
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(e.root, path)
+		}
+		if err := os.WriteFile(path, md.Bytes(), 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "\nwrote %s\n", *mdPath)
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d framework(s) had no usable benchmark results", failed)
+	}
+	return nil
+}
+
+// machine describes where the numbers came from.
+func machine() string {
+	cpu := "unknown CPU"
+	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(data), "\n") {
+			if strings.HasPrefix(l, "model name") {
+				if i := strings.IndexByte(l, ':'); i >= 0 {
+					cpu = strings.TrimSpace(l[i+1:])
+				}
+				break
+			}
+		}
+	}
+	return fmt.Sprintf("%s, %d cores, %s %s/%s", cpu, runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}
