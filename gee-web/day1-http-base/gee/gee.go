@@ -1,0 +1,47 @@
+// Package gee is a small web framework in the spirit of gin, built one step
+// per chapter. In this first chapter it is only an http.Handler that
+// dispatches requests to handlers kept in a map by method and path.
+package gee
+
+import "net/http"
+
+// HandlerFunc handles one request. In this chapter it has the same shape as
+// the net/http handler function; the next chapter replaces it with a Context.
+type HandlerFunc func(http.ResponseWriter, *http.Request)
+
+// Engine is the framework's http.Handler: it owns the routes and dispatches
+// every request to the matching handler.
+type Engine struct {
+	router *router
+}
+
+// New returns an Engine with no routes.
+func New() *Engine {
+	return &Engine{router: newRouter()}
+}
+
+func (engine *Engine) addRoute(method string, pattern string, handler HandlerFunc) {
+	engine.router.addRoute(method, pattern, handler)
+}
+
+// GET registers handler for GET requests to exactly pattern.
+func (engine *Engine) GET(pattern string, handler HandlerFunc) {
+	engine.addRoute(http.MethodGet, pattern, handler)
+}
+
+// POST registers handler for POST requests to exactly pattern.
+func (engine *Engine) POST(pattern string, handler HandlerFunc) {
+	engine.addRoute(http.MethodPost, pattern, handler)
+}
+
+// Run listens on the TCP address addr and serves requests with the engine.
+// It only returns on error, like http.ListenAndServe.
+func (engine *Engine) Run(addr string) error {
+	return http.ListenAndServe(addr, engine)
+}
+
+// ServeHTTP implements http.Handler, so an Engine can be given to
+// http.Server, httptest.NewServer or any other net/http code.
+func (engine *Engine) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	engine.router.handle(w, req)
+}
