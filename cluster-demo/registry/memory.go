@@ -12,7 +12,7 @@ type Memory struct {
 	mu       sync.Mutex
 	closed   bool
 	services map[string]map[string]ServiceInstance // service -> addr -> instance
-	subs     map[string]map[*Feed]struct{} // service -> subscriptions
+	subs     map[string]map[*Feed]struct{}         // service -> subscriptions
 }
 
 // NewMemory returns an empty in-memory registry.
@@ -145,4 +145,3 @@ func (m *Memory) notifyLocked(service string) {
 		sub.Send(append([]ServiceInstance(nil), list...))
 	}
 }
-

@@ -36,6 +36,15 @@ type Node struct {
 	Weight int
 }
 
+// RouteNode returns n itself, so a []Node can be filtered directly.
+func (n Node) RouteNode() Node { return n }
+
+// Candidate is anything Filter can narrow: a balancer's per-node entry
+// returns the Node it stands for.
+type Candidate interface {
+	RouteNode() Node
+}
+
 type groupKey struct{}
 type directKey struct{}
 type excludeKey struct{}
@@ -109,7 +118,7 @@ func HealthFrom(ctx context.Context) (*Health, bool) {
 // order. It applies direct, exclude, group and health in that order and
 // fails with codes.Unavailable naming the first filter that left no node.
 // When no rule is set it returns nodes itself, without allocating.
-func Filter(ctx context.Context, nodes []Node) ([]Node, error) {
+func Filter[T Candidate](ctx context.Context, nodes []T) ([]T, error) {
 	if ctx == nil {
 		return nodes, nil
 	}
@@ -145,15 +154,15 @@ func Filter(ctx context.Context, nodes []Node) ([]Node, error) {
 
 // keep returns the nodes for which ok is true; it returns nodes itself when
 // all pass, so the common case allocates nothing.
-func keep(nodes []Node, ok func(Node) bool) []Node {
+func keep[T Candidate](nodes []T, ok func(Node) bool) []T {
 	for i, n := range nodes {
-		if ok(n) {
+		if ok(n.RouteNode()) {
 			continue
 		}
-		out := make([]Node, 0, len(nodes)-1)
+		out := make([]T, 0, len(nodes)-1)
 		out = append(out, nodes[:i]...)
 		for _, m := range nodes[i+1:] {
-			if ok(m) {
+			if ok(m.RouteNode()) {
 				out = append(out, m)
 			}
 		}

@@ -5,15 +5,24 @@ package testcluster
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/status"
 
+	"cluster-demo/client"
 	"cluster-demo/node"
 	"cluster-demo/registry"
+	"cluster-demo/route"
 	"cluster-demo/server"
 	"cluster-demo/userpb"
 )
+
+// ReadyTimeout bounds how long Dial waits for every member to be reachable.
+const ReadyTimeout = 10 * time.Second
 
 // Service is the service name the cluster registers its servers under.
 const Service = "user"
@@ -110,4 +119,46 @@ func (c *Cluster) ResetCounters() {
 	for _, m := range c.Members {
 		m.Node.ResetCounters()
 	}
+}
+
+// Dial connects to the cluster's service with the balancer registered as
+// balancerName (import its package) and waits until every member is ready
+// in the balancer, so that counts start even. It then zeroes the counters.
+// The connection is closed by t.Cleanup.
+func (c *Cluster) Dial(t testing.TB, balancerName string, opts ...grpc.DialOption) *grpc.ClientConn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), ReadyTimeout)
+	defer cancel()
+	cc, err := client.Dial(ctx, c.Registry, Service, balancerName, opts...)
+	if err != nil {
+		t.Fatalf("testcluster: %v", err)
+	}
+	t.Cleanup(func() { cc.Close() })
+	if err := c.WaitMembers(ctx, cc); err != nil {
+		t.Fatalf("testcluster: %v", err)
+	}
+	c.ResetCounters()
+	return cc
+}
+
+// WaitMembers returns once a call routed directly to each member reaches
+// it, i.e. once the balancer of cc has every member ready.
+func (c *Cluster) WaitMembers(ctx context.Context, cc *grpc.ClientConn) error {
+	users := userpb.NewUserServiceClient(cc)
+	for _, m := range c.Members {
+		for {
+			_, err := users.GetByID(route.WithDirect(ctx, m.Addr()), &userpb.GetByIDRequest{Id: 1})
+			// Any answer from the node itself, even a failure it was told
+			// to produce, means the balancer can reach it.
+			if err == nil || !strings.HasPrefix(status.Convert(err).Message(), "route:") {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("member %s (%s) not ready: %w", m.Spec.Name, m.Addr(), ctx.Err())
+			case <-time.After(5 * time.Millisecond): // bounded poll
+			}
+		}
+	}
+	return nil
 }

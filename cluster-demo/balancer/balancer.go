@@ -1,0 +1,273 @@
+// Package balancer holds cluster-demo's load balancers, each registered with
+// grpc-go under its own name when the package is imported:
+//
+//	gee_round_robin           every node in turn
+//	gee_weighted_round_robin  smooth weighted round robin as in Nginx, with an
+//	                          efficient weight that falls on errors and recovers
+//	gee_random                a uniformly random node
+//	gee_weighted_random       a random node, chances proportional to weight
+//	gee_hash                  hash of a key from the context (WithHashKey)
+//	gee_consistent_hash       the same key on a ring with virtual nodes, so few
+//	                          keys move when nodes come and go
+//	gee_least_active          the node with the fewest calls in flight
+//	gee_fastest               the node with the lowest decaying average latency
+//
+// All of them are grpc-go base balancers (balancer/base) with their own
+// PickerBuilder. Before choosing, every picker narrows the ready nodes with
+// route.Filter (direct, exclude, group, health). State that must outlive a
+// picker (round-robin position, weights, in-flight counts, latencies) lives
+// per ClientConn keyed by address, so the picker rebuilt on every connection
+// change keeps it.
+//
+// Select one with client.Dial(ctx, reg, service, balancer.RoundRobin) or a
+// service config {"loadBalancingConfig":[{"gee_round_robin":{}}]}.
+package balancer
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc/balancer"
+	"google.golang.org/grpc/balancer/base"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/serviceconfig"
+	"google.golang.org/grpc/status"
+
+	"cluster-demo/resolver"
+	"cluster-demo/route"
+)
+
+// Names under which the balancers are registered.
+const (
+	RoundRobin         = "gee_round_robin"
+	WeightedRoundRobin = "gee_weighted_round_robin"
+	Random             = "gee_random"
+	WeightedRandom     = "gee_weighted_random"
+	Hash               = "gee_hash"
+	ConsistentHash     = "gee_consistent_hash"
+	LeastActive        = "gee_least_active"
+	Fastest            = "gee_fastest"
+)
+
+// Names lists every balancer of this package, in the order above.
+var Names = []string{RoundRobin, WeightedRoundRobin, Random, WeightedRandom, Hash, ConsistentHash, LeastActive, Fastest}
+
+func init() {
+	register(RoundRobin, func() policy { return &roundRobin{} })
+	register(WeightedRoundRobin, func() policy { return &smoothWeighted{} })
+	register(Random, func() policy { return randomPolicy{} })
+	register(WeightedRandom, func() policy { return weightedRandom{} })
+	register(Hash, func() policy { return hashPolicy{} })
+	register(ConsistentHash, func() policy { return consistentHash{} })
+	register(LeastActive, func() policy { return &leastActive{} })
+	register(Fastest, func() policy { return &fastest{now: time.Now} })
+}
+
+// Config is the balancer config accepted in the service config, e.g.
+// {"gee_consistent_hash":{"virtualNodes":200}}. Fields a balancer does not
+// use are ignored by it; unknown fields are an error.
+type Config struct {
+	serviceconfig.LoadBalancingConfig `json:"-"`
+
+	// VirtualNodes is the number of ring points per node for
+	// gee_consistent_hash (default DefaultVirtualNodes, at most 10000).
+	VirtualNodes int `json:"virtualNodes,omitempty"`
+	// HalfLife is how fast gee_fastest forgets a latency (default
+	// DefaultHalfLife), as a Go duration string like "500ms".
+	HalfLife Duration `json:"halfLife,omitempty"`
+}
+
+// Defaults for Config.
+const (
+	DefaultVirtualNodes = 160
+	DefaultHalfLife     = 2 * time.Second
+	maxVirtualNodes     = 10000
+)
+
+// Duration is a time.Duration written in JSON as a string ("1.5s").
+type Duration time.Duration
+
+// UnmarshalJSON parses a Go duration string.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("balancer: duration must be a string like \"500ms\": %w", err)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("balancer: %w", err)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalJSON writes the duration as a Go duration string.
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return json.Marshal(time.Duration(d).String())
+}
+
+func (c Config) withDefaults() Config {
+	if c.VirtualNodes == 0 {
+		c.VirtualNodes = DefaultVirtualNodes
+	}
+	if c.HalfLife == 0 {
+		c.HalfLife = Duration(DefaultHalfLife)
+	}
+	return c
+}
+
+// policy is what differs between the balancers. prepare runs on every
+// picker build with the ready nodes sorted by address and returns the
+// function that picks among the nodes that passed the route filters (never
+// empty). The returned done, if not nil, is called when the call ends.
+type policy interface {
+	prepare(cfg Config, entries []*entry) chooser
+}
+
+type chooser func(info balancer.PickInfo, cands []*entry) (e *entry, done func(balancer.DoneInfo))
+
+// entry is one ready node in a picker.
+type entry struct {
+	node route.Node
+	sc   balancer.SubConn
+	st   *nodeState
+}
+
+// RouteNode implements route.Candidate.
+func (e *entry) RouteNode() route.Node { return e.node }
+
+// nodeState is the per-address state kept across picker rebuilds. Each
+// policy uses its own fields.
+type nodeState struct {
+	weighted weightedState // gee_weighted_round_robin, guarded by smoothWeighted.mu
+	active   activeState   // gee_least_active
+	latency  latencyState  // gee_fastest
+}
+
+// builder wraps base's builder so that each ClientConn gets its own
+// pickerBuilder (and so its own per-address state), and to read Config.
+type builder struct {
+	name      string
+	newPolicy func() policy
+}
+
+func register(name string, newPolicy func() policy) {
+	balancer.Register(&builder{name: name, newPolicy: newPolicy})
+}
+
+func (b *builder) Name() string { return b.name }
+
+func (b *builder) Build(cc balancer.ClientConn, opts balancer.BuildOptions) balancer.Balancer {
+	pb := &pickerBuilder{policy: b.newPolicy(), states: make(map[string]*nodeState), cfg: Config{}.withDefaults()}
+	inner := base.NewBalancerBuilder(b.name, pb, base.Config{HealthCheck: true}).Build(cc, opts)
+	return &configured{Balancer: inner, pb: pb}
+}
+
+// ParseConfig implements balancer.ConfigParser.
+func (b *builder) ParseConfig(js json.RawMessage) (serviceconfig.LoadBalancingConfig, error) {
+	var cfg Config
+	if len(bytes.TrimSpace(js)) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(js))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&cfg); err != nil {
+			return nil, fmt.Errorf("balancer: %s config %s: %w", b.name, js, err)
+		}
+	}
+	if cfg.VirtualNodes < 0 || cfg.VirtualNodes > maxVirtualNodes {
+		return nil, fmt.Errorf("balancer: %s: virtualNodes %d out of range 0..%d", b.name, cfg.VirtualNodes, maxVirtualNodes)
+	}
+	if cfg.HalfLife < 0 {
+		return nil, fmt.Errorf("balancer: %s: negative halfLife %s", b.name, time.Duration(cfg.HalfLife))
+	}
+	return &cfg, nil
+}
+
+// configured passes the parsed Config to the picker builder before base
+// rebuilds the picker.
+type configured struct {
+	balancer.Balancer
+	pb *pickerBuilder
+}
+
+func (c *configured) UpdateClientConnState(s balancer.ClientConnState) error {
+	if cfg, ok := s.BalancerConfig.(*Config); ok && cfg != nil {
+		c.pb.setConfig(cfg.withDefaults())
+	}
+	return c.Balancer.UpdateClientConnState(s)
+}
+
+type pickerBuilder struct {
+	policy policy
+
+	mu     sync.Mutex
+	cfg    Config
+	states map[string]*nodeState
+}
+
+func (pb *pickerBuilder) setConfig(cfg Config) {
+	pb.mu.Lock()
+	pb.cfg = cfg
+	pb.mu.Unlock()
+}
+
+// Build implements base.PickerBuilder.
+func (pb *pickerBuilder) Build(info base.PickerBuildInfo) balancer.Picker {
+	if len(info.ReadySCs) == 0 {
+		return base.NewErrPicker(balancer.ErrNoSubConnAvailable)
+	}
+	pb.mu.Lock()
+	defer pb.mu.Unlock()
+	entries := make([]*entry, 0, len(info.ReadySCs))
+	states := make(map[string]*nodeState, len(info.ReadySCs))
+	for sc, sci := range info.ReadySCs {
+		addr := sci.Address.Addr
+		st := pb.states[addr]
+		if st == nil {
+			st = &nodeState{}
+		}
+		states[addr] = st
+		entries = append(entries, &entry{
+			node: route.Node{Addr: addr, Group: resolver.GroupOf(sci.Address), Weight: resolver.WeightOf(sci.Address)},
+			sc:   sc,
+			st:   st,
+		})
+	}
+	// Nodes that are no longer ready lose their state; it starts afresh
+	// when they come back.
+	pb.states = states
+	sort.Slice(entries, func(i, j int) bool { return entries[i].node.Addr < entries[j].node.Addr })
+	return &picker{entries: entries, choose: pb.policy.prepare(pb.cfg, entries)}
+}
+
+type picker struct {
+	entries []*entry
+	choose  chooser
+}
+
+// Pick implements balancer.Picker: filter, then let the policy choose.
+func (p *picker) Pick(info balancer.PickInfo) (balancer.PickResult, error) {
+	cands, err := route.Filter(info.Ctx, p.entries)
+	if err != nil {
+		return balancer.PickResult{}, err
+	}
+	e, done := p.choose(info, cands)
+	return balancer.PickResult{SubConn: e.sc, Done: done}, nil
+}
+
+// nodeFault reports whether err says something about the node rather than
+// about the request or the caller, so that balancers should trust the node
+// less.
+func nodeFault(err error) bool {
+	if err == nil {
+		return false
+	}
+	switch status.Code(err) {
+	case codes.Unavailable, codes.DeadlineExceeded, codes.Internal, codes.Unknown, codes.ResourceExhausted, codes.DataLoss:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,305 @@
+package balancer
+
+import (
+	"context"
+	"hash/fnv"
+	"math"
+	"math/rand/v2"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"google.golang.org/grpc/balancer"
+)
+
+// roundRobin hands out nodes in address order. The position lives in the
+// policy (one per ClientConn), so a rebuilt picker goes on where the last
+// one stopped.
+type roundRobin struct{ next atomic.Uint64 }
+
+func (r *roundRobin) prepare(_ Config, _ []*entry) chooser {
+	return func(_ balancer.PickInfo, cands []*entry) (*entry, func(balancer.DoneInfo)) {
+		n := r.next.Add(1) - 1
+		return cands[n%uint64(len(cands))], nil
+	}
+}
+
+// smoothWeighted is Nginx's smooth weighted round robin. Every pick adds
+// each candidate's efficient weight to its current weight, takes the
+// candidate with the largest current weight and subtracts the total from
+// it; weights 5,1,1 give a,a,b,a,c,a,a. The efficient weight starts at the
+// configured weight, falls by half the weight on a node fault (never below
+// 1, so the node is still tried and can recover) and grows back by 1 per
+// success (never above the weight).
+type smoothWeighted struct{ mu sync.Mutex }
+
+type weightedState struct {
+	weight    int64 // configured weight the state was set up for
+	efficient int64
+	current   int64
+}
+
+// currentLimit keeps current weights bounded even when route filters keep
+// changing which nodes take part; within it the arithmetic cannot overflow
+// (weights are at most registry.MaxWeight).
+const currentLimit = 1 << 50
+
+func (s *smoothWeighted) prepare(_ Config, entries []*entry) chooser {
+	s.mu.Lock()
+	for _, e := range entries {
+		w := &e.st.weighted
+		if w.weight != int64(e.node.Weight) { // new node or new weight
+			w.weight = int64(e.node.Weight)
+			w.efficient = w.weight
+			w.current = 0
+		}
+	}
+	s.mu.Unlock()
+	return func(_ balancer.PickInfo, cands []*entry) (*entry, func(balancer.DoneInfo)) {
+		s.mu.Lock()
+		var total int64
+		var best *entry
+		for _, e := range cands {
+			w := &e.st.weighted
+			w.current += w.efficient
+			total += w.efficient
+			if best == nil || w.current > best.st.weighted.current {
+				best = e
+			}
+		}
+		bw := &best.st.weighted
+		bw.current -= total
+		if bw.current < -currentLimit {
+			bw.current = 0
+		}
+		s.mu.Unlock()
+		return best, func(di balancer.DoneInfo) { s.done(bw, di.Err) }
+	}
+}
+
+func (s *smoothWeighted) done(w *weightedState, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if nodeFault(err) {
+		w.efficient -= max(1, w.weight/2)
+		w.efficient = max(1, w.efficient)
+	} else if err == nil && w.efficient < w.weight {
+		w.efficient++
+	}
+}
+
+// randomPolicy picks uniformly.
+type randomPolicy struct{}
+
+func (randomPolicy) prepare(Config, []*entry) chooser {
+	return func(_ balancer.PickInfo, cands []*entry) (*entry, func(balancer.DoneInfo)) {
+		return cands[rand.IntN(len(cands))], nil
+	}
+}
+
+// weightedRandom picks at random with chances proportional to weight.
+type weightedRandom struct{}
+
+func (weightedRandom) prepare(Config, []*entry) chooser {
+	return func(_ balancer.PickInfo, cands []*entry) (*entry, func(balancer.DoneInfo)) {
+		total := 0
+		for _, e := range cands {
+			total += e.node.Weight
+		}
+		r := rand.IntN(total)
+		for _, e := range cands {
+			if r < e.node.Weight {
+				return e, nil
+			}
+			r -= e.node.Weight
+		}
+		return cands[len(cands)-1], nil // unreachable: weights are positive
+	}
+}
+
+type hashKey struct{}
+
+// WithHashKey sets the key gee_hash and gee_consistent_hash route calls by:
+// calls with the same key go to the same node (while the nodes stay the
+// same). Calls without a key go to a random node.
+func WithHashKey(ctx context.Context, key string) context.Context {
+	return context.WithValue(ctx, hashKey{}, key)
+}
+
+// HashKeyFrom returns the key set by WithHashKey.
+func HashKeyFrom(ctx context.Context) (string, bool) {
+	if ctx == nil {
+		return "", false
+	}
+	k, ok := ctx.Value(hashKey{}).(string)
+	return k, ok
+}
+
+func hash64(s string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	// FNV spreads short, similar keys poorly in the low bits; finish with
+	// the splitmix64 mixer.
+	x := h.Sum64()
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return x
+}
+
+// hashPolicy maps the key onto the candidates by modulo: simple and even,
+// but adding or removing a node moves most keys.
+type hashPolicy struct{}
+
+func (hashPolicy) prepare(Config, []*entry) chooser {
+	return func(info balancer.PickInfo, cands []*entry) (*entry, func(balancer.DoneInfo)) {
+		key, ok := HashKeyFrom(info.Ctx)
+		if !ok {
+			return cands[rand.IntN(len(cands))], nil
+		}
+		return cands[hash64(key)%uint64(len(cands))], nil
+	}
+}
+
+// consistentHash places VirtualNodes points per node on a ring; a key goes
+// to the first point clockwise from its hash whose node passed the filters.
+// A node leaving moves only the keys it held.
+type consistentHash struct{}
+
+type ringPoint struct {
+	hash  uint64
+	entry *entry
+}
+
+func (consistentHash) prepare(cfg Config, entries []*entry) chooser {
+	ring := make([]ringPoint, 0, len(entries)*cfg.VirtualNodes)
+	for _, e := range entries {
+		for i := 0; i < cfg.VirtualNodes; i++ {
+			ring = append(ring, ringPoint{hash64(e.node.Addr + "#" + strconv.Itoa(i)), e})
+		}
+	}
+	sort.Slice(ring, func(i, j int) bool { return ring[i].hash < ring[j].hash })
+	return func(info balancer.PickInfo, cands []*entry) (*entry, func(balancer.DoneInfo)) {
+		key, ok := HashKeyFrom(info.Ctx)
+		if !ok {
+			return cands[rand.IntN(len(cands))], nil
+		}
+		h := hash64(key)
+		start := sort.Search(len(ring), func(i int) bool { return ring[i].hash >= h })
+		all := len(cands) == len(entries)
+		for i := range ring {
+			p := ring[(start+i)%len(ring)]
+			if all || contains(cands, p.entry) {
+				return p.entry, nil
+			}
+		}
+		return cands[0], nil // unreachable: every candidate has ring points
+	}
+}
+
+func contains(cands []*entry, e *entry) bool {
+	for _, c := range cands {
+		if c == e {
+			return true
+		}
+	}
+	return false
+}
+
+// leastActive sends a call to the candidate with the fewest calls in
+// flight, counted up at pick time and down in the Done callback. Ties are
+// broken by a rotating start so that idle nodes share the work.
+type leastActive struct{ next atomic.Uint64 }
+
+type activeState struct{ n atomic.Int64 }
+
+func (l *leastActive) prepare(Config, []*entry) chooser {
+	return func(_ balancer.PickInfo, cands []*entry) (*entry, func(balancer.DoneInfo)) {
+		start := int(l.next.Add(1) % uint64(len(cands)))
+		best := cands[start]
+		for i := 1; i < len(cands); i++ {
+			e := cands[(start+i)%len(cands)]
+			if e.st.active.n.Load() < best.st.active.n.Load() {
+				best = e
+			}
+		}
+		a := &best.st.active
+		a.n.Add(1)
+		return best, func(balancer.DoneInfo) { a.n.Add(-1) }
+	}
+}
+
+// fastest sends a call to the candidate with the lowest average latency.
+// The average decays towards zero while a node gets no calls (halving every
+// HalfLife), so a node that was slow once is tried again later instead of
+// being shunned forever; nodes without samples count as fastest, so every
+// node gets tried. A call failing through the node's fault counts as a
+// sample of at least errorPenalty.
+type fastest struct {
+	now  func() time.Time
+	next atomic.Uint64
+}
+
+const (
+	latencyWeight = 0.3 // weight of a new sample in the moving average
+	errorPenalty  = time.Second
+)
+
+type latencyState struct {
+	mu      sync.Mutex
+	avg     float64 // nanoseconds, as of updated
+	updated time.Time
+}
+
+// decayed is the average as of now.
+func (l *latencyState) decayed(now time.Time, halfLife time.Duration) float64 {
+	if l.avg == 0 {
+		return 0
+	}
+	elapsed := now.Sub(l.updated)
+	if elapsed <= 0 {
+		return l.avg
+	}
+	return l.avg * math.Exp2(-float64(elapsed)/float64(halfLife))
+}
+
+func (f *fastest) prepare(cfg Config, _ []*entry) chooser {
+	halfLife := time.Duration(cfg.HalfLife)
+	return func(_ balancer.PickInfo, cands []*entry) (*entry, func(balancer.DoneInfo)) {
+		now := f.now()
+		start := int(f.next.Add(1) % uint64(len(cands)))
+		var best *entry
+		bestAvg := math.Inf(1)
+		for i := range cands {
+			e := cands[(start+i)%len(cands)]
+			l := &e.st.latency
+			l.mu.Lock()
+			avg := l.decayed(now, halfLife)
+			l.mu.Unlock()
+			if avg < bestAvg {
+				best, bestAvg = e, avg
+			}
+		}
+		l := &best.st.latency
+		return best, func(di balancer.DoneInfo) {
+			end := f.now()
+			sample := float64(end.Sub(now))
+			if nodeFault(di.Err) {
+				sample = max(sample, float64(errorPenalty))
+			}
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			prev := l.decayed(end, halfLife)
+			if prev == 0 {
+				l.avg = sample
+			} else {
+				l.avg = prev + latencyWeight*(sample-prev)
+			}
+			l.updated = end
+		}
+	}
+}
