@@ -1,0 +1,51 @@
+package ratelimit
+
+import (
+	"context"
+	"errors"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// UnaryServerInterceptor takes a permit from l before each unary call. A
+// rejected call fails with codes.ResourceExhausted and its handler never runs.
+func UnaryServerInterceptor(l Limiter) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		if err := acquire(ctx, l, info.FullMethod); err != nil {
+			return nil, err
+		}
+		return handler(ctx, req)
+	}
+}
+
+// StreamServerInterceptor takes one permit from l when a stream opens; the
+// messages on an accepted stream are not limited. A rejected stream fails
+// with codes.ResourceExhausted and its handler never runs.
+func StreamServerInterceptor(l Limiter) grpc.StreamServerInterceptor {
+	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+		if err := acquire(ss.Context(), l, info.FullMethod); err != nil {
+			return err
+		}
+		return handler(srv, ss)
+	}
+}
+
+// acquire turns the limiter's answer into a gRPC status.
+func acquire(ctx context.Context, l Limiter, method string) error {
+	if l == nil {
+		return status.Errorf(codes.Internal, "ratelimit: no limiter configured for %s", method)
+	}
+	err := l.Acquire(ctx)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrLimited):
+		return status.Errorf(codes.ResourceExhausted, "ratelimit: %s rejected %s", l.Name(), method)
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return status.FromContextError(err).Err()
+	default:
+		return status.Errorf(codes.Internal, "ratelimit: %s failed for %s: %v", l.Name(), method, err)
+	}
+}
