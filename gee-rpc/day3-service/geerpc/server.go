@@ -2,8 +2,8 @@
 //
 // A connection starts with an Option, JSON-encoded and followed by one
 // newline; after it come frames, each a codec.Header and a body encoded with
-// the codec the Option named. This chapter's server answers every request
-// with a fixed reply.
+// the codec the Option named. Services are registered by reflection, with
+// net/rpc's method rules.
 package geerpc
 
 import (
