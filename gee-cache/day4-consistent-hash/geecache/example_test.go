@@ -23,12 +23,13 @@ func ExampleGroup_Get() {
 	fmt.Println(v)
 	_, err := g.Get("Nobody")
 	fmt.Println(err)
-	fmt.Printf("%+v\n", g.Stats())
+	s := g.Stats()
+	fmt.Println("gets:", s.Gets, "hits:", s.Hits, "loads:", s.LocalLoads, "load errors:", s.LocalLoadErrs)
 	// Output:
 	// loading Tom
 	// 630
 	// 630
 	// loading Nobody
 	// Nobody not exist
-	// {Gets:3 Hits:1 Loads:2 LocalLoads:1 LocalLoadErrs:1}
+	// gets: 3 hits: 1 loads: 1 load errors: 1
 }
