@@ -64,9 +64,8 @@ func TestGetLoadsOnceThenHitsCache(t *testing.T) {
 			t.Fatalf("getter called %d times for %q; want 1", n, k)
 		}
 	}
-	want := Stats{Gets: 9, Hits: 6, Loads: 3, LocalLoads: 3}
-	if got := g.Stats(); got != want {
-		t.Fatalf("Stats = %+v; want %+v", got, want)
+	if s := g.Stats(); s.Gets != 9 || s.Hits != 6 || s.Loads != 3 || s.LocalLoads != 3 {
+		t.Fatalf("Stats = %+v; want 9 gets, 6 hits, 3 loads, 3 local loads", s)
 	}
 }
 
