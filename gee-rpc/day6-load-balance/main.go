@@ -1,0 +1,91 @@
+// Command day6-load-balance starts two servers and drives them through an
+// XClient: calls with random and round-robin selection, a broadcast, and a
+// broadcast whose deadline the slow method misses.
+//
+//	go run ./gee-rpc/day6-load-balance
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"time"
+
+	"gee-rpc/day6-load-balance/geerpc"
+	"gee-rpc/day6-load-balance/geerpc/xclient"
+)
+
+// Foo is the demo service; each server knows its own address.
+type Foo struct{ addr string }
+
+// Args are the arguments of Foo.Sum.
+type Args struct{ Num1, Num2 int }
+
+// Sum adds the two numbers and says which server did it.
+func (f *Foo) Sum(args Args, reply *string) error {
+	*reply = fmt.Sprintf("%d (from %s)", args.Num1+args.Num2, f.addr)
+	return nil
+}
+
+// Sleep waits for the given duration, then answers.
+func (f *Foo) Sleep(d time.Duration, reply *string) error {
+	time.Sleep(d)
+	*reply = fmt.Sprintf("slept %s (on %s)", d, f.addr)
+	return nil
+}
+
+func startServer() (string, error) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	server := geerpc.NewServer()
+	if err := server.Register(&Foo{addr: lis.Addr().String()}); err != nil {
+		return "", err
+	}
+	fmt.Printf("listening on %s\n", lis.Addr())
+	go server.Accept(lis)
+	return "tcp@" + lis.Addr().String(), nil
+}
+
+func main() {
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), "Usage: day6-load-balance\n\nStarts two servers on loopback ports and calls them through an XClient.\n")
+	}
+	flag.Parse()
+
+	var servers []string
+	for range 2 {
+		addr, err := startServer()
+		if err != nil {
+			log.Fatal(err)
+		}
+		servers = append(servers, addr)
+	}
+	d := xclient.NewMultiServerDiscovery(servers)
+	ctx := context.Background()
+
+	for _, mode := range []xclient.SelectMode{xclient.RandomSelect, xclient.RoundRobinSelect} {
+		xc := xclient.NewXClient(d, mode, nil)
+		for i := range 4 {
+			var reply string
+			err := xc.Call(ctx, "Foo.Sum", Args{Num1: i, Num2: i * i}, &reply)
+			fmt.Printf("%-11s call Foo.Sum(%d, %d) = %s, err = %v\n", mode, i, i*i, reply, err)
+		}
+		_ = xc.Close()
+	}
+
+	xc := xclient.NewXClient(d, xclient.RandomSelect, nil)
+	defer xc.Close()
+	var reply string
+	err := xc.Broadcast(ctx, "Foo.Sum", Args{Num1: 2, Num2: 3}, &reply)
+	fmt.Printf("broadcast Foo.Sum(2, 3) = %s, err = %v\n", reply, err)
+
+	reply = ""
+	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	err = xc.Broadcast(short, "Foo.Sleep", 500*time.Millisecond, &reply)
+	fmt.Printf("broadcast Foo.Sleep(500ms) with a 100ms deadline: reply = %q, err = %v\n", reply, err)
+}
