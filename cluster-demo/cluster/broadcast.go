@@ -1,0 +1,363 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+
+	"cluster-demo/registry"
+	"cluster-demo/route"
+)
+
+// Reply is one node's answer to a broadcast call.
+type Reply struct {
+	Addr  string // the node's registered address
+	Group string // the node's group
+	// Reply is a new message of the call's reply type (e.g. *userpb.User)
+	// holding this node's answer; nil when Err is set.
+	Reply any
+	Err   error
+}
+
+type replyMode int
+
+const (
+	modeAll replyMode = iota
+	modeFirst
+	modeNone
+)
+
+// Replies is a reply strategy: what a broadcast call does with the answers
+// of the nodes. Get one from AllReplies, FirstReply or NoReplies.
+type Replies struct {
+	mode replyMode
+	ch   chan Reply  // AllReplies only
+	used atomic.Bool // AllReplies only: its channel serves one call
+}
+
+// AllReplies returns a strategy that sends every node's Reply on the
+// returned channel, which is closed after the last one. The call itself
+// returns as soon as every node has been sent the request, with an empty
+// reply; read the channel for the answers.
+//
+// Read until the channel is closed, or cancel the call's context when you
+// stop early: a node's goroutine waits to hand over its reply until one of
+// the two happens, and leaves as soon as the context ends. The strategy
+// serves a single call.
+func AllReplies() (*Replies, <-chan Reply) {
+	r := &Replies{mode: modeAll, ch: make(chan Reply)}
+	return r, r.ch
+}
+
+// FirstReply returns a strategy that fills the call's reply with the first
+// successful answer and cancels the calls still running. The call fails
+// only if every node fails. It may be shared by any number of calls.
+func FirstReply() *Replies { return &Replies{mode: modeFirst} }
+
+// NoReplies returns a strategy that waits for every node and discards the
+// answers: the call succeeds if every node succeeded, otherwise it fails
+// naming the nodes that did not (a cache flush wants to know). It may be
+// shared by any number of calls.
+func NoReplies() *Replies { return &Replies{mode: modeNone} }
+
+type broadcastKey struct{}
+
+// Broadcast marks ctx so that a call made with it goes to every instance of
+// the service that the route filters in ctx let through (group, health,
+// exclude), with r deciding what happens to the replies. It takes effect
+// only on a client that has a Broadcaster's interceptor installed.
+func Broadcast(ctx context.Context, r *Replies) context.Context {
+	return context.WithValue(ctx, broadcastKey{}, r)
+}
+
+// Multicast is Broadcast to the instances of group only (组播). The group
+// also travels to the servers, as route.WithGroup does.
+func Multicast(ctx context.Context, group string, r *Replies) context.Context {
+	return Broadcast(route.WithGroup(ctx, group), r)
+}
+
+// Broadcaster calls every instance of one service for calls marked with
+// Broadcast or Multicast. It keeps one connection per instance address,
+// made on first use and reused by later calls; connections of instances
+// that left the registry are closed on the next broadcast, the rest by
+// Close. It is safe for concurrent use.
+type Broadcaster struct {
+	reg      registry.Registry
+	service  string
+	dialOpts []grpc.DialOption
+
+	mu     sync.Mutex
+	conns  map[string]*grpc.ClientConn
+	closed bool
+}
+
+// NewBroadcaster returns a Broadcaster for service, listing instances in
+// reg. Connections use plain-text transport unless opts say otherwise.
+func NewBroadcaster(reg registry.Registry, service string, opts ...grpc.DialOption) (*Broadcaster, error) {
+	if reg == nil {
+		return nil, errors.New("cluster: broadcaster needs a registry")
+	}
+	if service == "" {
+		return nil, errors.New("cluster: broadcaster needs a service name")
+	}
+	return &Broadcaster{
+		reg:      reg,
+		service:  service,
+		dialOpts: append([]grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}, opts...),
+		conns:    map[string]*grpc.ClientConn{},
+	}, nil
+}
+
+// Close closes every cached connection; later broadcast calls fail.
+func (b *Broadcaster) Close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.closed = true
+	var errs []error
+	for addr, cc := range b.conns {
+		if err := cc.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("cluster: close connection to %s: %w", addr, err))
+		}
+		delete(b.conns, addr)
+	}
+	return errors.Join(errs...)
+}
+
+// UnaryClientInterceptor returns the interceptor that fans marked calls out
+// and lets every other call through untouched.
+func (b *Broadcaster) UnaryClientInterceptor() grpc.UnaryClientInterceptor {
+	return b.intercept
+}
+
+func (b *Broadcaster) intercept(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	r, marked := ctx.Value(broadcastKey{}).(*Replies)
+	if !marked {
+		return invoker(ctx, method, req, reply, cc, opts...)
+	}
+	if r == nil {
+		return status.Error(codes.InvalidArgument, "cluster: broadcast call without a reply strategy")
+	}
+	if r.mode == modeAll && !r.used.CompareAndSwap(false, true) {
+		// The channel belongs to the call that used the strategy first.
+		return status.Error(codes.InvalidArgument, "cluster: an AllReplies strategy serves one call; get a new one per call")
+	}
+	targets, err := b.targets(ctx, reply)
+	if err != nil {
+		if r.mode == modeAll {
+			close(r.ch) // the caller ranges over it: tell it nothing comes
+		}
+		return err
+	}
+	opts = perNodeOptions(opts)
+	switch r.mode {
+	case modeFirst:
+		return b.first(ctx, method, req, reply, targets, opts)
+	case modeNone:
+		return b.none(ctx, method, req, reply, targets, opts)
+	default:
+		b.all(ctx, r.ch, method, req, reply, targets, opts)
+		return nil
+	}
+}
+
+// target is one node to call, with its cached connection.
+type target struct {
+	node route.Node
+	conn *grpc.ClientConn
+}
+
+// targets checks the call and lists the nodes it goes to.
+func (b *Broadcaster) targets(ctx context.Context, reply any) ([]target, error) {
+	if rv := reflect.ValueOf(reply); rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return nil, status.Errorf(codes.InvalidArgument, "cluster: broadcast reply must be a non-nil pointer, got %T", reply)
+	}
+	insts, err := b.reg.List(ctx, b.service)
+	if err != nil {
+		return nil, status.Errorf(codes.Unavailable, "cluster: broadcast: list %q: %v", b.service, err)
+	}
+	nodes := make([]route.Node, 0, len(insts))
+	for _, in := range insts {
+		nodes = append(nodes, route.Node{Addr: in.Addr, Group: in.Group, Weight: in.Weight})
+	}
+	b.prune(nodes)
+	nodes, err = route.Filter(ctx, nodes)
+	if err != nil {
+		return nil, status.Errorf(codes.Unavailable, "cluster: broadcast to %q: %s", b.service, status.Convert(err).Message())
+	}
+	ts := make([]target, 0, len(nodes))
+	for _, n := range nodes {
+		conn, err := b.conn(n.Addr)
+		if err != nil {
+			return nil, err
+		}
+		ts = append(ts, target{node: n, conn: conn})
+	}
+	return ts, nil
+}
+
+// conn returns the cached connection to addr, making it on first use.
+func (b *Broadcaster) conn(addr string) (*grpc.ClientConn, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return nil, status.Error(codes.FailedPrecondition, "cluster: broadcaster is closed")
+	}
+	if cc, ok := b.conns[addr]; ok {
+		return cc, nil
+	}
+	// passthrough: the address is already host:port, no name resolution.
+	cc, err := grpc.NewClient("passthrough:///"+addr, b.dialOpts...)
+	if err != nil {
+		return nil, status.Errorf(codes.Internal, "cluster: connect to %s: %v", addr, err)
+	}
+	b.conns[addr] = cc
+	return cc, nil
+}
+
+// prune closes the connections of addresses the registry no longer lists.
+// A call still running on one fails with Canceled; its node has left.
+func (b *Broadcaster) prune(live []route.Node) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for addr, cc := range b.conns {
+		if !slices.ContainsFunc(live, func(n route.Node) bool { return n.Addr == addr }) {
+			cc.Close()
+			delete(b.conns, addr)
+		}
+	}
+}
+
+// cachedAddrs lists the addresses with a cached connection, sorted.
+func (b *Broadcaster) cachedAddrs() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	addrs := make([]string, 0, len(b.conns))
+	for addr := range b.conns {
+		addrs = append(addrs, addr)
+	}
+	slices.Sort(addrs)
+	return addrs
+}
+
+// call makes the call on one node into a reply message of its own.
+func call(ctx context.Context, t target, method string, req, reply any, opts []grpc.CallOption) Reply {
+	out := newReply(reply)
+	err := t.conn.Invoke(ctx, method, req, out, opts...)
+	if err != nil {
+		return Reply{Addr: t.node.Addr, Group: t.node.Group, Err: err}
+	}
+	return Reply{Addr: t.node.Addr, Group: t.node.Group, Reply: out}
+}
+
+// all calls every node and hands each reply over on ch, closing ch after
+// the last. Nothing blocks past the end of ctx.
+func (b *Broadcaster) all(ctx context.Context, ch chan Reply, method string, req, reply any, targets []target, opts []grpc.CallOption) {
+	var wg sync.WaitGroup
+	for _, t := range targets {
+		wg.Go(func() {
+			r := call(ctx, t, method, req, reply, opts)
+			select {
+			case ch <- r:
+			case <-ctx.Done(): // the caller stopped listening
+			}
+		})
+	}
+	go func() {
+		wg.Wait()
+		close(ch)
+	}()
+}
+
+// first returns the first successful reply, copied into reply.
+func (b *Broadcaster) first(ctx context.Context, method string, req, reply any, targets []target, opts []grpc.CallOption) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()                            // stops the slower calls once we have an answer
+	results := make(chan Reply, len(targets)) // room for all: no sender ever blocks
+	for _, t := range targets {
+		go func() { results <- call(ctx, t, method, req, reply, opts) }()
+	}
+	var failed []Reply
+	for range targets {
+		r := <-results
+		if r.Err == nil {
+			copyReply(reply, r.Reply)
+			return nil
+		}
+		failed = append(failed, r)
+	}
+	return failure("every node failed", failed)
+}
+
+// none waits for every node and reports the failures.
+func (b *Broadcaster) none(ctx context.Context, method string, req, reply any, targets []target, opts []grpc.CallOption) error {
+	results := make([]Reply, len(targets))
+	var wg sync.WaitGroup
+	for i, t := range targets {
+		wg.Go(func() { results[i] = call(ctx, t, method, req, reply, opts) })
+	}
+	wg.Wait()
+	var failed []Reply
+	for _, r := range results {
+		if r.Err != nil {
+			failed = append(failed, r)
+		}
+	}
+	if len(failed) == 0 {
+		return nil
+	}
+	return failure(fmt.Sprintf("%d of %d nodes failed", len(failed), len(targets)), failed)
+}
+
+// failure summarises failed nodes in one status, with the first one's code.
+func failure(what string, failed []Reply) error {
+	parts := make([]string, 0, len(failed))
+	for _, r := range failed {
+		parts = append(parts, fmt.Sprintf("%s: %s", r.Addr, status.Convert(r.Err).Message()))
+	}
+	return status.Errorf(status.Code(failed[0].Err), "cluster: broadcast: %s: %s", what, strings.Join(parts, "; "))
+}
+
+// perNodeOptions drops the call options that write results back to the
+// caller (peer, header, trailer): concurrent calls would race on them.
+func perNodeOptions(opts []grpc.CallOption) []grpc.CallOption {
+	out := make([]grpc.CallOption, 0, len(opts))
+	for _, o := range opts {
+		switch o.(type) {
+		case grpc.PeerCallOption, grpc.HeaderCallOption, grpc.TrailerCallOption,
+			*grpc.PeerCallOption, *grpc.HeaderCallOption, *grpc.TrailerCallOption:
+			continue
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+// newReply makes a fresh message of reply's type, so no two nodes ever
+// write into the same one.
+func newReply(reply any) any {
+	if m, ok := reply.(proto.Message); ok {
+		return m.ProtoReflect().New().Interface()
+	}
+	return reflect.New(reflect.TypeOf(reply).Elem()).Interface()
+}
+
+// copyReply puts src (made by newReply) into the caller's dst.
+func copyReply(dst, src any) {
+	if m, ok := dst.(proto.Message); ok {
+		proto.Reset(m)
+		proto.Merge(m, src.(proto.Message))
+		return
+	}
+	reflect.ValueOf(dst).Elem().Set(reflect.ValueOf(src).Elem())
+}
