@@ -212,21 +212,26 @@ func contains(cands []*entry, e *entry) bool {
 
 // leastActive sends a call to the candidate with the fewest calls in
 // flight, counted up at pick time and down in the Done callback. Ties are
-// broken by a rotating start so that idle nodes share the work.
+// shared in turn, so idle nodes split the work evenly.
 type leastActive struct{ next atomic.Uint64 }
 
 type activeState struct{ n atomic.Int64 }
 
 func (l *leastActive) prepare(Config, []*entry) chooser {
 	return func(_ balancer.PickInfo, cands []*entry) (*entry, func(balancer.DoneInfo)) {
-		start := int(l.next.Add(1) % uint64(len(cands)))
-		best := cands[start]
-		for i := 1; i < len(cands); i++ {
-			e := cands[(start+i)%len(cands)]
-			if e.st.active.n.Load() < best.st.active.n.Load() {
-				best = e
+		var tied [16]*entry // the least busy candidates, on the stack while few
+		ties := tied[:0]
+		least := int64(math.MaxInt64)
+		for _, e := range cands {
+			switch n := e.st.active.n.Load(); {
+			case n < least:
+				least = n
+				ties = append(ties[:0], e)
+			case n == least:
+				ties = append(ties, e)
 			}
 		}
+		best := ties[l.next.Add(1)%uint64(len(ties))]
 		a := &best.st.active
 		a.n.Add(1)
 		return best, func(balancer.DoneInfo) { a.n.Add(-1) }

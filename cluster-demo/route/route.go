@@ -62,15 +62,14 @@ func WithGroup(ctx context.Context, g string) context.Context {
 }
 
 // GroupFrom returns the group of ctx: the one set by WithGroup, else one
-// found in the outgoing or incoming metadata.
+// found in the outgoing metadata. Incoming metadata does not count: a server
+// passes the group on by using ServerInterceptor, which also forwards it to
+// the next hop.
 func GroupFrom(ctx context.Context) (string, bool) {
 	if g, ok := ctx.Value(groupKey{}).(string); ok {
 		return g, true
 	}
 	if vals := metadata.ValueFromOutgoingContext(ctx, GroupMetadataKey); len(vals) > 0 {
-		return vals[0], true
-	}
-	if vals := metadata.ValueFromIncomingContext(ctx, GroupMetadataKey); len(vals) > 0 {
 		return vals[0], true
 	}
 	return "", false

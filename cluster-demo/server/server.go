@@ -103,7 +103,11 @@ func (s *Server) Serve(ctx context.Context, lis net.Listener) error {
 
 	if _, err := registry.Normalize(s.inst); err != nil {
 		lis.Close()
-		return fmt.Errorf("server: %w", err)
+		s.mu.Lock()
+		s.err = fmt.Errorf("server: %w", err)
+		s.mu.Unlock()
+		close(s.done)
+		return s.Err()
 	}
 	go func() {
 		err := s.gs.Serve(lis)

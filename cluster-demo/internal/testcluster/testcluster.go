@@ -141,11 +141,15 @@ func (c *Cluster) Dial(t testing.TB, balancerName string, opts ...grpc.DialOptio
 	return cc
 }
 
-// WaitMembers returns once a call routed directly to each member reaches
-// it, i.e. once the balancer of cc has every member ready.
-func (c *Cluster) WaitMembers(ctx context.Context, cc *grpc.ClientConn) error {
+// WaitMembers returns once a call routed directly to each of members (all
+// members if none are given) reaches it, i.e. once the balancer of cc has
+// them ready. Each such call is counted by its node.
+func (c *Cluster) WaitMembers(ctx context.Context, cc *grpc.ClientConn, members ...*Member) error {
 	users := userpb.NewUserServiceClient(cc)
-	for _, m := range c.Members {
+	if len(members) == 0 {
+		members = c.Members
+	}
+	for _, m := range members {
 		for {
 			_, err := users.GetByID(route.WithDirect(ctx, m.Addr()), &userpb.GetByIDRequest{Id: 1})
 			// Any answer from the node itself, even a failure it was told

@@ -1,0 +1,83 @@
+package client_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"cluster-demo/balancer"
+	"cluster-demo/client"
+	"cluster-demo/internal/testcluster"
+	"cluster-demo/registry"
+	"cluster-demo/userpb"
+)
+
+func TestServiceConfig(t *testing.T) {
+	sc, err := client.ServiceConfig("gee_fastest", map[string]string{"halfLife": "1s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"loadBalancingConfig":[{"gee_fastest":{"halfLife":"1s"}}]}`; sc != want {
+		t.Fatalf("got %s, want %s", sc, want)
+	}
+	if _, err := client.ServiceConfig("x", func() {}); err == nil {
+		t.Fatal("a config that cannot be JSON was accepted")
+	}
+}
+
+func TestDialWithOursAndGRPCsBalancers(t *testing.T) {
+	c := testcluster.Start(t, testcluster.Spec{Name: "a"}, testcluster.Spec{Name: "b"})
+	for _, name := range []string{balancer.RoundRobin, "round_robin", "pick_first"} {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		cc, err := client.Dial(ctx, c.Registry, testcluster.Service, name)
+		cancel()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		u, err := userpb.NewUserServiceClient(cc).GetByID(context.Background(), &userpb.GetByIDRequest{Id: 3})
+		if err != nil || u.GetId() != 3 {
+			t.Errorf("%s: %v %v", name, u, err)
+		}
+		cc.Close()
+	}
+}
+
+func TestDialRejectsUnknownBalancer(t *testing.T) {
+	reg := registry.NewMemory()
+	defer reg.Close()
+	_, err := client.Dial(context.Background(), reg, "user", "no_such_balancer")
+	if err == nil || !strings.Contains(err.Error(), "no_such_balancer") {
+		t.Fatalf("err %v, want one naming the balancer", err)
+	}
+	if _, err := client.Dial(context.Background(), reg, "", balancer.RoundRobin); err == nil {
+		t.Fatal("empty service name accepted")
+	}
+}
+
+func TestDialGivesUpWhenNoInstanceAppears(t *testing.T) {
+	reg := registry.NewMemory()
+	defer reg.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err := client.Dial(ctx, reg, "user", balancer.RoundRobin)
+	if err == nil || !strings.Contains(err.Error(), "not ready") {
+		t.Fatalf("err %v, want not ready", err)
+	}
+}
+
+func ExampleDial() {
+	reg := registry.NewMemory()
+	defer reg.Close()
+	// ... servers register themselves in reg (package server) ...
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	cc, err := client.Dial(ctx, reg, "user", balancer.WeightedRoundRobin)
+	if err != nil {
+		fmt.Println("no instance of user yet")
+		return
+	}
+	defer cc.Close()
+	// Output: no instance of user yet
+}
