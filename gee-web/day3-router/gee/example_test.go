@@ -1,0 +1,39 @@
+package gee_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+
+	"gee-web/day3-router/gee"
+)
+
+func Example() {
+	engine := gee.New()
+	engine.GET("/hello", func(c *gee.Context) {
+		c.String(http.StatusOK, "hello %s from %s\n", c.Query("name"), c.Path)
+	})
+
+	for _, path := range []string{"/hello?name=gee", "/nope"} {
+		w := httptest.NewRecorder()
+		engine.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
+		fmt.Print(w.Code, " ", w.Body.String())
+	}
+	// Output:
+	// 200 hello gee from /hello
+	// 404 404 NOT FOUND: /nope
+}
+
+func ExampleContext_JSON() {
+	engine := gee.New()
+	engine.GET("/user", func(c *gee.Context) {
+		c.JSON(http.StatusOK, gee.H{"name": c.Query("name"), "admin": false})
+	})
+	w := httptest.NewRecorder()
+	engine.ServeHTTP(w, httptest.NewRequest("GET", "/user?name=ada", nil))
+	fmt.Println(w.Code, w.Header().Get("Content-Type"))
+	fmt.Print(w.Body.String())
+	// Output:
+	// 200 application/json
+	// {"admin":false,"name":"ada"}
+}

@@ -1,0 +1,57 @@
+// Package gee is a small web framework in the spirit of gin, built one step
+// per chapter. So far it is an http.Handler that dispatches requests, kept
+// in a map by method and path, to handlers that receive a Context.
+package gee
+
+import (
+	"net/http"
+	"sync"
+)
+
+// HandlerFunc handles one request through its Context.
+type HandlerFunc func(*Context)
+
+// Engine is the framework's http.Handler: it owns the routes and dispatches
+// every request to the matching handler.
+type Engine struct {
+	router *router
+	pool   sync.Pool // of *Context, reused across requests
+}
+
+// New returns an Engine with no routes.
+func New() *Engine {
+	engine := &Engine{router: newRouter()}
+	engine.pool.New = func() any { return new(Context) }
+	return engine
+}
+
+func (engine *Engine) addRoute(method string, pattern string, handler HandlerFunc) {
+	engine.router.addRoute(method, pattern, handler)
+}
+
+// GET registers handler for GET requests to exactly pattern.
+func (engine *Engine) GET(pattern string, handler HandlerFunc) {
+	engine.addRoute(http.MethodGet, pattern, handler)
+}
+
+// POST registers handler for POST requests to exactly pattern.
+func (engine *Engine) POST(pattern string, handler HandlerFunc) {
+	engine.addRoute(http.MethodPost, pattern, handler)
+}
+
+// Run listens on the TCP address addr and serves requests with the engine.
+// It only returns on error, like http.ListenAndServe.
+func (engine *Engine) Run(addr string) error {
+	return http.ListenAndServe(addr, engine)
+}
+
+// ServeHTTP implements http.Handler, so an Engine can be given to
+// http.Server, httptest.NewServer or any other net/http code.
+// A Context is taken from a pool and must not be used after its handler
+// returns.
+func (engine *Engine) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	c := engine.pool.Get().(*Context)
+	c.reset(w, req)
+	engine.router.handle(c)
+	engine.pool.Put(c)
+}
