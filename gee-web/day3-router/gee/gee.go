@@ -1,6 +1,6 @@
 // Package gee is a small web framework in the spirit of gin, built one step
-// per chapter. So far it is an http.Handler that dispatches requests, kept
-// in a map by method and path, to handlers that receive a Context.
+// per chapter. So far it is an http.Handler that routes requests through a
+// trie per method to handlers that receive a Context.
 package gee
 
 import (
@@ -29,12 +29,12 @@ func (engine *Engine) addRoute(method string, pattern string, handler HandlerFun
 	engine.router.addRoute(method, pattern, handler)
 }
 
-// GET registers handler for GET requests to exactly pattern.
+// GET registers handler for GET requests matching pattern.
 func (engine *Engine) GET(pattern string, handler HandlerFunc) {
 	engine.addRoute(http.MethodGet, pattern, handler)
 }
 
-// POST registers handler for POST requests to exactly pattern.
+// POST registers handler for POST requests matching pattern.
 func (engine *Engine) POST(pattern string, handler HandlerFunc) {
 	engine.addRoute(http.MethodPost, pattern, handler)
 }
