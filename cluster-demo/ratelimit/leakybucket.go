@@ -10,9 +10,10 @@ import (
 
 // LeakyBucket lets calls out at a steady pace: one every period, never
 // faster, however they arrive. A call that finds the pace used up waits its
-// turn in the bucket; the bucket holds capacity calls (the one going out now
-// included) and a call that finds it full is rejected. Unlike the token
-// bucket it never lets a burst through at once: it smooths the burst out.
+// turn in the bucket; the bucket holds capacity waiting calls and a call
+// that finds it full is rejected, so a burst gets capacity calls through:
+// the first at once, the others one period apart. Unlike the token bucket
+// it never lets a burst through at once: it smooths the burst out.
 type LeakyBucket struct {
 	clock    Clock
 	capacity int64
@@ -50,8 +51,11 @@ func (b *LeakyBucket) Reserve() (wait time.Duration, ok bool) {
 		b.next = now // the bucket ran dry: the next slot is now
 	}
 	wait = b.next.Sub(now)
-	// wait/every calls are ahead of this one; with this one that must fit.
-	if wait >= time.Duration(b.capacity)*b.every {
+	// The call fits if its turn comes within capacity-1 periods: then at
+	// most capacity calls are waiting, this one included. Comparing with
+	// capacity periods instead would admit one call too many as soon as
+	// any time passed since the last call went out.
+	if wait > time.Duration(b.capacity-1)*b.every {
 		return 0, false
 	}
 	b.next = b.next.Add(b.every)

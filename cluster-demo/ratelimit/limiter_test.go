@@ -301,3 +301,22 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// TestLeakyBucketBurstGetsCapacityCallsEvenWhenTimeMoves is the regression
+// test for an off-by-one: with the bucket compared against capacity whole
+// periods, a burst arriving a moment after the first call went out got
+// capacity+1 calls through.
+func TestLeakyBucketBurstGetsCapacityCallsEvenWhenTimeMoves(t *testing.T) {
+	clk := NewManualClock(epoch)
+	b, _ := NewLeakyBucket(3, time.Second, WithClock(clk))
+	passed := 0
+	for range 10 {
+		if _, ok := b.Reserve(); ok {
+			passed++
+		}
+		clk.Advance(time.Microsecond) // a real burst is never instantaneous
+	}
+	if passed != 3 {
+		t.Fatalf("%d of a burst of 10 passed, want 3", passed)
+	}
+}

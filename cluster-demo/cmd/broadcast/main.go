@@ -128,7 +128,7 @@ func run(ctx context.Context, host string, slow time.Duration) (bool, error) {
 	}
 	took := time.Since(start)
 	fmt.Printf("broadcast, first reply: %s answered first in %v (node-1 and node-2 take %v; their calls were cancelled)\n",
-		u.GetNode(), took.Round(time.Millisecond), slow)
+		u.GetNode(), took.Round(100*time.Microsecond), slow)
 	check(u.GetNode() == "node-3" && took < slow, "first reply came from %s", u.GetNode())
 	nodes["node-1"].SetDelay(0)
 	nodes["node-2"].SetDelay(0)
