@@ -1,0 +1,210 @@
+package geerpc
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"gee-rpc/day7-registry/geerpc/codec"
+)
+
+// newHTTPTestServer serves Foo behind HTTP: RPC at DefaultRPCPath, the
+// debug page at DefaultDebugPath.
+func newHTTPTestServer(t *testing.T) (*Server, *httptest.Server) {
+	t.Helper()
+	server, _, _ := newTestServer(t)
+	mux := http.NewServeMux()
+	mux.Handle(DefaultRPCPath, server)
+	mux.Handle(DefaultDebugPath, debugHTTP{server})
+	ts := httptest.NewServer(mux)
+	t.Cleanup(ts.Close)
+	return server, ts
+}
+
+func TestDialHTTPEveryCodec(t *testing.T) {
+	_, ts := newHTTPTestServer(t)
+	for _, ct := range codecTypes {
+		t.Run(string(ct), func(t *testing.T) {
+			client, err := DialHTTP("tcp", ts.Listener.Addr().String(), &Option{CodecType: ct})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer client.Close()
+			var reply int
+			if err := client.Call(context.Background(), "Foo.Sum", Args{20, 22}, &reply); err != nil || reply != 42 {
+				t.Fatalf("%d, %v", reply, err)
+			}
+		})
+	}
+}
+
+// The exact bytes: a client in another language relies on them.
+func TestConnectAnswerAndOneWriteHandshake(t *testing.T) {
+	_, ts := newHTTPTestServer(t)
+	conn, err := net.Dial("tcp", ts.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+	// CONNECT, option and a JSON frame in one write: nothing may be lost
+	// in the HTTP server's read buffer.
+	packet := "CONNECT /_geerpc_ HTTP/1.0\n\n" +
+		`{"MagicNumber":3927900,"CodecType":"application/json"}` + "\n" +
+		`{"ServiceMethod":"Foo.Sum","Seq":9,"Error":""}` + "\n" +
+		`{"Num1":4,"Num2":5}` + "\n"
+	if _, err := io.WriteString(conn, packet); err != nil {
+		t.Fatal(err)
+	}
+	r := bufio.NewReader(conn)
+	status, _ := r.ReadString('\n')
+	blank, _ := r.ReadString('\n')
+	if status != "HTTP/1.0 200 Connected to Gee RPC\n" || blank != "\n" {
+		t.Fatalf("answer = %q %q", status, blank)
+	}
+	cc := codec.NewJsonCodec(&bufferedConn{Conn: conn, r: r})
+	var h codec.Header
+	var reply int
+	if err := cc.ReadHeader(&h); err != nil {
+		t.Fatal(err)
+	}
+	if err := cc.ReadBody(&reply); err != nil {
+		t.Fatal(err)
+	}
+	if h.Seq != 9 || h.Error != "" || reply != 9 {
+		t.Fatalf("got %+v reply %d", h, reply)
+	}
+}
+
+func TestRPCPathRefusesOtherMethods(t *testing.T) {
+	_, ts := newHTTPTestServer(t)
+	for _, method := range []string{http.MethodGet, http.MethodPost} {
+		req, _ := http.NewRequest(method, ts.URL+DefaultRPCPath, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "CONNECT" || !strings.Contains(string(body), "must CONNECT") {
+			t.Errorf("%s: %d %q allow=%q", method, resp.StatusCode, body, resp.Header.Get("Allow"))
+		}
+	}
+}
+
+func TestDialHTTPToSomethingElse(t *testing.T) {
+	ts := httptest.NewServer(http.NotFoundHandler())
+	defer ts.Close()
+	_, err := DialHTTP("tcp", ts.Listener.Addr().String())
+	if err == nil || !strings.Contains(err.Error(), "unexpected HTTP response") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// An HTTP handshake waits for the server's answer, so ConnectTimeout
+// really matters here, and must leave nothing behind.
+func TestDialHTTPConnectTimeoutDoesNotLeakGoroutines(t *testing.T) {
+	addr := hangingListener(t)
+	baseline := runtime.NumGoroutine()
+	for range 10 {
+		_, err := DialHTTP("tcp", addr, &Option{ConnectTimeout: 10 * time.Millisecond})
+		if err == nil || !strings.Contains(err.Error(), "connect timeout") {
+			t.Fatalf("err = %v", err)
+		}
+	}
+	waitGoroutines(t, baseline)
+}
+
+func TestXDial(t *testing.T) {
+	server, ts := newHTTPTestServer(t)
+	_, tcpAddr, _ := newTestServer(t)
+
+	sock := filepath.Join(t.TempDir(), "geerpc.sock")
+	lis, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go server.Accept(lis)
+	defer lis.Close()
+
+	for _, rpcAddr := range []string{
+		"tcp@" + tcpAddr,
+		"http@" + ts.Listener.Addr().String(),
+		"unix@" + sock,
+	} {
+		client, err := XDial(rpcAddr)
+		if err != nil {
+			t.Fatalf("%s: %v", rpcAddr, err)
+		}
+		var reply int
+		err = client.Call(context.Background(), "Foo.Sum", Args{1, 2}, &reply)
+		_ = client.Close()
+		if err != nil || reply != 3 {
+			t.Fatalf("%s: %d, %v", rpcAddr, reply, err)
+		}
+	}
+	for _, bad := range []struct{ addr, want string }{
+		{"127.0.0.1:1", "expect protocol@addr"},
+		{"tcp@", "expect protocol@addr"},
+		{"ftp@127.0.0.1:1", `unsupported protocol "ftp"`},
+	} {
+		if _, err := XDial(bad.addr); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("XDial(%q) = %v, want %q", bad.addr, err, bad.want)
+		}
+	}
+}
+
+func TestDebugPage(t *testing.T) {
+	_, ts := newHTTPTestServer(t)
+	client, err := DialHTTP("tcp", ts.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	for range 2 {
+		if err := client.Call(context.Background(), "Foo.Sum", Args{1, 2}, new(int)); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	resp, err := http.Get(ts.URL + DefaultDebugPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/html; charset=utf-8" {
+		t.Fatalf("%d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	page := string(body)
+	for _, row := range []string{
+		"<tr><td>Foo</td><td>Sum</td><td>geerpc.Args</td><td>*int</td><td>2</td></tr>",
+		"<tr><td>Foo</td><td>PtrSum</td><td>*geerpc.Args</td><td>*int</td><td>0</td></tr>",
+		"<tr><td>Foo</td><td>Count</td><td>string</td><td>*map[string]int</td><td>0</td></tr>",
+	} {
+		if !strings.Contains(page, row) {
+			t.Errorf("page lacks %s\n%s", row, page)
+		}
+	}
+	if n := len(regexp.MustCompile(`<tr><td>Foo</td>`).FindAllString(page, -1)); n != 5 {
+		t.Errorf("%d Foo rows, want 5", n)
+	}
+
+	resp, err = http.Post(ts.URL+DefaultDebugPath, "text/plain", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Fatalf("POST debug page: %d", resp.StatusCode)
+	}
+}

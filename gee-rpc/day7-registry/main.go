@@ -1,0 +1,263 @@
+// Command day7-registry runs the whole system: a registry, servers that
+// register with it by heartbeat, and a client that finds them through it.
+// Each part can run as its own process:
+//
+//	go run ./gee-rpc/day7-registry -role registry -addr 127.0.0.1:9999 -timeout 3s
+//	go run ./gee-rpc/day7-registry -role server -addr 127.0.0.1:8001 -registry http://127.0.0.1:9999/_geerpc_/registry -heartbeat 1s
+//	go run ./gee-rpc/day7-registry -role server -addr 127.0.0.1:8002 -registry http://127.0.0.1:9999/_geerpc_/registry -heartbeat 1s
+//	go run ./gee-rpc/day7-registry -role client -registry http://127.0.0.1:9999/_geerpc_/registry
+//
+// Without -role it starts a registry and two servers in this process and
+// runs the client against them.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"gee-rpc/day7-registry/geerpc"
+	"gee-rpc/day7-registry/geerpc/registry"
+	"gee-rpc/day7-registry/geerpc/xclient"
+)
+
+// Foo is the demo service; each server knows its own address.
+type Foo struct{ addr string }
+
+// Args are the arguments of Foo.Sum.
+type Args struct{ Num1, Num2 int }
+
+// Sum adds the two numbers and says which server did it.
+func (f *Foo) Sum(args Args, reply *string) error {
+	*reply = fmt.Sprintf("%d from %s", args.Num1+args.Num2, f.addr)
+	return nil
+}
+
+// Sleep waits for the given duration, then answers.
+func (f *Foo) Sleep(d time.Duration, reply *string) error {
+	time.Sleep(d)
+	*reply = fmt.Sprintf("slept %s on %s", d, f.addr)
+	return nil
+}
+
+type config struct {
+	role, addr, registry, mode string
+	timeout, heartbeat         time.Duration
+	refresh, deadline, sleep   time.Duration
+	calls                      int
+}
+
+func main() {
+	var c config
+	flag.StringVar(&c.role, "role", "", "registry, server or client; empty runs everything in this process")
+	flag.StringVar(&c.addr, "addr", "127.0.0.1:0", "address to listen on (registry, server)")
+	flag.StringVar(&c.registry, "registry", "", "registry URL, e.g. http://127.0.0.1:9999"+registry.DefaultPath+" (server, client)")
+	flag.DurationVar(&c.timeout, "timeout", registry.DefaultTimeout, "registry: forget a server this long after its last heartbeat")
+	flag.DurationVar(&c.heartbeat, "heartbeat", 0, "server: heartbeat period (0: a minute less than the registry default)")
+	flag.StringVar(&c.mode, "mode", "both", "client: random, roundrobin or both")
+	flag.IntVar(&c.calls, "calls", 4, "client: calls per select mode")
+	flag.DurationVar(&c.refresh, "refresh", 0, "client: refetch the server list after this long (0: 10s)")
+	flag.DurationVar(&c.deadline, "deadline", 200*time.Millisecond, "client: deadline of the Foo.Sleep call")
+	flag.DurationVar(&c.sleep, "sleep", time.Second, "client: how long Foo.Sleep is asked to sleep")
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), `Usage: day7-registry [-role registry|server|client] [flags]
+
+Start the parts as separate processes (stop them with Ctrl-C):
+  day7-registry -role registry -addr 127.0.0.1:9999 -timeout 3s
+  day7-registry -role server -addr 127.0.0.1:8001 -registry http://127.0.0.1:9999%[1]s -heartbeat 1s
+  day7-registry -role server -addr 127.0.0.1:8002 -registry http://127.0.0.1:9999%[1]s -heartbeat 1s
+  day7-registry -role client -registry http://127.0.0.1:9999%[1]s
+Each server serves RPC at http@addr and its debug page at http://addr%[2]s.
+Without -role, everything runs in this process.
+
+`, registry.DefaultPath, geerpc.DefaultDebugPath)
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+
+	var err error
+	switch c.role {
+	case "registry":
+		err = serveRegistry(c)
+	case "server":
+		err = serveRPC(c)
+	case "client":
+		err = runClient(c)
+	case "":
+		err = runAll(c)
+	default:
+		err = fmt.Errorf("unknown -role %q", c.role)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}
+
+// serveUntilSignal serves handler on lis until SIGINT or SIGTERM.
+func serveUntilSignal(lis net.Listener, handler http.Handler, beforeStop func()) error {
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(lis) }()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	select {
+	case err := <-served:
+		return err
+	case s := <-sig:
+		fmt.Printf("got %s, stopping\n", s)
+	}
+	if beforeStop != nil {
+		beforeStop()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	// Hijacked RPC connections are not tracked by Shutdown; they end
+	// when the process does.
+	if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	fmt.Println("stopped")
+	return nil
+}
+
+func serveRegistry(c config) error {
+	lis, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle(registry.DefaultPath, registry.New(c.timeout))
+	fmt.Printf("listening on %s (registry http://%s%s, servers expire after %s)\n", lis.Addr(), lis.Addr(), registry.DefaultPath, c.timeout)
+	return serveUntilSignal(lis, mux, nil)
+}
+
+func serveRPC(c config) error {
+	if c.registry == "" {
+		return errors.New("-role server needs -registry URL")
+	}
+	lis, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return err
+	}
+	rpcAddr := "http@" + lis.Addr().String()
+	if err := geerpc.Register(&Foo{addr: rpcAddr}); err != nil {
+		return err
+	}
+	geerpc.HandleHTTP()
+	fmt.Printf("listening on %s (rpc %s, debug http://%s%s)\n", lis.Addr(), rpcAddr, lis.Addr(), geerpc.DefaultDebugPath)
+	stop := registry.Heartbeat(c.registry, rpcAddr, c.heartbeat)
+	fmt.Printf("heartbeating to %s\n", c.registry)
+	return serveUntilSignal(lis, http.DefaultServeMux, stop)
+}
+
+// runClient makes the calls and prints one line per outcome. It fails if
+// any call that should succeed did not, or the slow call did not miss its
+// deadline.
+func runClient(c config) error {
+	if c.registry == "" {
+		return errors.New("-role client needs -registry URL")
+	}
+	d := xclient.NewGeeRegistryDiscovery(c.registry, c.refresh)
+	servers, err := d.GetAll()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("registry lists %d servers: %v\n", len(servers), servers)
+
+	var modes []xclient.SelectMode
+	switch c.mode {
+	case "random":
+		modes = []xclient.SelectMode{xclient.RandomSelect}
+	case "roundrobin":
+		modes = []xclient.SelectMode{xclient.RoundRobinSelect}
+	case "both":
+		modes = []xclient.SelectMode{xclient.RandomSelect, xclient.RoundRobinSelect}
+	default:
+		return fmt.Errorf("unknown -mode %q", c.mode)
+	}
+	ctx := context.Background()
+	failed := 0
+	for _, mode := range modes {
+		xc := xclient.NewXClient(d, mode, nil)
+		for i := range c.calls {
+			var reply string
+			if err := xc.Call(ctx, "Foo.Sum", Args{Num1: i, Num2: i * i}, &reply); err != nil {
+				fmt.Printf("%-11s Foo.Sum(%d, %d) FAILED: %v\n", mode, i, i*i, err)
+				failed++
+				continue
+			}
+			fmt.Printf("%-11s Foo.Sum(%d, %d) = %s\n", mode, i, i*i, reply)
+		}
+		_ = xc.Close()
+	}
+
+	xc := xclient.NewXClient(d, xclient.RandomSelect, nil)
+	defer xc.Close()
+	var reply string
+	if err := xc.Broadcast(ctx, "Foo.Sum", Args{Num1: 2, Num2: 3}, &reply); err != nil {
+		fmt.Printf("broadcast   Foo.Sum(2, 3) FAILED: %v\n", err)
+		failed++
+	} else {
+		fmt.Printf("broadcast   Foo.Sum(2, 3) = %s\n", reply)
+	}
+
+	short, cancel := context.WithTimeout(ctx, c.deadline)
+	defer cancel()
+	reply = ""
+	err = xc.Call(short, "Foo.Sleep", c.sleep, &reply)
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		fmt.Printf("deadline    Foo.Sleep(%s) within %s: missed as expected: %v\n", c.sleep, c.deadline, err)
+	case err != nil:
+		fmt.Printf("deadline    Foo.Sleep(%s) within %s FAILED: %v\n", c.sleep, c.deadline, err)
+		failed++
+	default:
+		fmt.Printf("deadline    Foo.Sleep(%s) within %s FAILED: answered %q in time\n", c.sleep, c.deadline, reply)
+		failed++
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d calls failed", failed)
+	}
+	fmt.Println("all calls behaved")
+	return nil
+}
+
+// runAll starts a registry and two servers (plain TCP) in this process and
+// runs the client against them.
+func runAll(c config) error {
+	lis, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return err
+	}
+	regSrv := &http.Server{Handler: registry.New(c.timeout)}
+	go func() { _ = regSrv.Serve(lis) }()
+	defer regSrv.Close()
+	c.registry = "http://" + lis.Addr().String() + registry.DefaultPath
+	fmt.Printf("listening on %s (registry %s)\n", lis.Addr(), c.registry)
+
+	for range 2 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		defer l.Close()
+		rpcAddr := "tcp@" + l.Addr().String()
+		server := geerpc.NewServer()
+		if err := server.Register(&Foo{addr: rpcAddr}); err != nil {
+			return err
+		}
+		go server.Accept(l)
+		stop := registry.Heartbeat(c.registry, rpcAddr, time.Minute)
+		defer stop()
+		fmt.Printf("listening on %s (rpc %s)\n", l.Addr(), rpcAddr)
+	}
+	return runClient(c)
+}
