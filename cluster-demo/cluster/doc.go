@@ -13,7 +13,7 @@
 //
 // Install them with grpc.WithChainUnaryInterceptor when dialing:
 //
-//	fo, _ := cluster.NewFailover(cluster.WithIdempotent("/user.UserService/GetByID"))
+//	fo, _ := cluster.NewFailover(cluster.WithIdempotent(userpb.UserService_GetByID_FullMethodName))
 //	bc, _ := cluster.NewBroadcaster(reg, "user")
 //	defer bc.Close()
 //	cc, _ := client.Dial(ctx, reg, "user", balancer.RoundRobin,

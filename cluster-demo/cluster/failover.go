@@ -109,7 +109,8 @@ func WithPerAttemptTimeout(d time.Duration) FailoverOption {
 	}
 }
 
-// WithIdempotent marks full method names ("/user.UserService/GetByID") as
+// WithIdempotent marks full method names (userpb.UserService_GetByID_FullMethodName,
+// "/clusterdemo.user.UserService/GetByID") as
 // safe to run more than once, so they are retried even after a node may
 // have acted on them.
 func WithIdempotent(methods ...string) FailoverOption {
