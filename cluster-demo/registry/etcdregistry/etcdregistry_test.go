@@ -1,0 +1,323 @@
+package etcdregistry_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"cluster-demo/balancer"
+	"cluster-demo/client"
+	"cluster-demo/node"
+	"cluster-demo/registry"
+	"cluster-demo/registry/etcdregistry"
+	"cluster-demo/server"
+	"cluster-demo/userpb"
+)
+
+// endpoint is the client URL of the etcd that TestMain started, "" if none.
+var endpoint string
+
+// TestMain starts one etcd server on free loopback ports with a temporary
+// data dir when the etcd binary is on PATH; without it the tests skip.
+func TestMain(m *testing.M) {
+	os.Exit(runWithEtcd(m))
+}
+
+func runWithEtcd(m *testing.M) int {
+	bin, err := exec.LookPath("etcd")
+	if err != nil {
+		return m.Run() // each test skips, naming the binary
+	}
+	dir, err := os.MkdirTemp("", "etcdregistry-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	clientURL, peerURL := "http://"+freeAddr(), "http://"+freeAddr()
+	cmd := exec.Command(bin,
+		"--name", "test", "--data-dir", dir,
+		"--listen-client-urls", clientURL, "--advertise-client-urls", clientURL,
+		"--listen-peer-urls", peerURL, "--initial-advertise-peer-urls", peerURL,
+		"--initial-cluster", "test="+peerURL, "--log-level", "error")
+	var logs strings.Builder
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "start etcd:", err)
+		return 1
+	}
+	defer func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	}()
+	if err := waitEtcd(clientURL); err != nil {
+		fmt.Fprintf(os.Stderr, "etcd did not come up: %v\n%s", err, logs.String())
+		return 1
+	}
+	endpoint = clientURL
+	return m.Run()
+}
+
+func freeAddr() string {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer lis.Close()
+	return lis.Addr().String()
+}
+
+// waitEtcd polls etcd (bounded) until it answers a read.
+func waitEtcd(url string) error {
+	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{url}, DialTimeout: time.Second})
+	if err != nil {
+		return err
+	}
+	defer cli.Close()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		_, err := cli.Get(ctx, "health")
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// newRegistry returns a registry under a prefix of its own, so tests do
+// not see each other's keys.
+func newRegistry(t *testing.T, opts ...etcdregistry.Option) *etcdregistry.Registry {
+	t.Helper()
+	if endpoint == "" {
+		t.Skip("etcd binary not found on PATH; install etcd (Debian: etcd-server) to run the etcd registry tests")
+	}
+	opts = append([]etcdregistry.Option{etcdregistry.WithPrefix("/test/" + t.Name() + "/")}, opts...)
+	r, err := etcdregistry.Dial([]string{endpoint}, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
+var bg = context.Background()
+
+func TestRegisterListUnregister(t *testing.T) {
+	r := newRegistry(t)
+	ctx, cancel := context.WithTimeout(bg, 10*time.Second)
+	defer cancel()
+	for _, inst := range []registry.ServiceInstance{
+		{Name: "user", Addr: "10.0.0.2:80", Weight: 3, Group: "b"},
+		{Name: "user", Addr: "10.0.0.1:80"},
+		{Name: "order", Addr: "10.0.0.9:80"},
+	} {
+		if err := r.Register(ctx, inst); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := r.List(ctx, "user")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []registry.ServiceInstance{
+		{Name: "user", Addr: "10.0.0.1:80", Weight: 1},
+		{Name: "user", Addr: "10.0.0.2:80", Weight: 3, Group: "b"},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("List = %+v, want %+v", got, want)
+	}
+	if err := r.Unregister(ctx, want[0]); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := r.List(ctx, "user"); len(got) != 1 || got[0].Addr != "10.0.0.2:80" {
+		t.Fatalf("after Unregister List = %+v", got)
+	}
+	if err := r.Register(ctx, registry.ServiceInstance{Name: "user", Addr: "x:1", Weight: -1}); err == nil {
+		t.Fatal("negative weight accepted")
+	}
+	if err := r.Register(ctx, registry.ServiceInstance{Name: "a/b", Addr: "x:1"}); err == nil {
+		t.Fatal("service name with a slash accepted")
+	}
+}
+
+func recv(t *testing.T, ch <-chan []registry.ServiceInstance, timeout time.Duration) string {
+	t.Helper()
+	select {
+	case list, ok := <-ch:
+		if !ok {
+			t.Fatal("subscription closed")
+		}
+		var addrs []string
+		for _, inst := range list {
+			addrs = append(addrs, fmt.Sprintf("%s/w%d", inst.Addr, inst.Weight))
+		}
+		return strings.Join(addrs, ",")
+	case <-time.After(timeout):
+		t.Fatalf("no update within %v", timeout)
+		return ""
+	}
+}
+
+func TestSubscribeFollowsChanges(t *testing.T) {
+	r := newRegistry(t)
+	ctx, cancel := context.WithTimeout(bg, 20*time.Second)
+	defer cancel()
+	r.Register(ctx, registry.ServiceInstance{Name: "user", Addr: "a:1"})
+	ch, err := r.Subscribe(ctx, "user")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := recv(t, ch, 5*time.Second); got != "a:1/w1" {
+		t.Fatalf("first list %q", got)
+	}
+	r.Register(ctx, registry.ServiceInstance{Name: "user", Addr: "b:1", Weight: 2})
+	if got := recv(t, ch, 5*time.Second); got != "a:1/w1,b:1/w2" {
+		t.Fatalf("after register %q", got)
+	}
+	r.Register(ctx, registry.ServiceInstance{Name: "user", Addr: "b:1", Weight: 4}) // new weight
+	if got := recv(t, ch, 5*time.Second); got != "a:1/w1,b:1/w4" {
+		t.Fatalf("after re-register %q", got)
+	}
+	r.Unregister(ctx, registry.ServiceInstance{Name: "user", Addr: "a:1"})
+	if got := recv(t, ch, 5*time.Second); got != "b:1/w4" {
+		t.Fatalf("after unregister %q", got)
+	}
+	cancel()
+	for range ch { // closed once ctx ends
+	}
+}
+
+func TestCrashedServerDisappearsWhenLeaseExpires(t *testing.T) {
+	watcher := newRegistry(t)
+	prefix := "/test/" + t.Name() + "/"
+	// The "server" has a client of its own, which we close without
+	// unregistering: keep-alives stop as if the process had crashed.
+	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	server := etcdregistry.New(cli, etcdregistry.WithPrefix(prefix), etcdregistry.WithTTL(2*time.Second))
+	ctx, cancel := context.WithTimeout(bg, 30*time.Second)
+	defer cancel()
+	if err := server.Register(ctx, registry.ServiceInstance{Name: "user", Addr: "doomed:1"}); err != nil {
+		t.Fatal(err)
+	}
+	ch, err := watcher.Subscribe(ctx, "user")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := recv(t, ch, 5*time.Second); got != "doomed:1/w1" {
+		t.Fatalf("first list %q", got)
+	}
+	// Kept alive past its TTL while the server lives.
+	select {
+	case list := <-ch:
+		t.Fatalf("instance changed while alive: %+v", list)
+	case <-time.After(3 * time.Second):
+	}
+	cli.Close() // crash
+	start := time.Now()
+	if got := recv(t, ch, 15*time.Second); got != "" {
+		t.Fatalf("after the crash the list is %q, want empty", got)
+	}
+	t.Logf("crashed instance removed %v after the crash", time.Since(start).Round(100*time.Millisecond))
+}
+
+func TestCloseRevokesOwnInstancesAndEndsSubscriptions(t *testing.T) {
+	watcher := newRegistry(t)
+	owner := newRegistry(t)
+	ctx, cancel := context.WithTimeout(bg, 20*time.Second)
+	defer cancel()
+	// Both registries share the prefix of this test.
+	owner.Register(ctx, registry.ServiceInstance{Name: "user", Addr: "a:1"})
+	ch, err := watcher.Subscribe(ctx, "user")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recv(t, ch, 5*time.Second)
+	ownCh, _ := owner.Subscribe(ctx, "user")
+	if err := owner.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := recv(t, ch, 5*time.Second); got != "" {
+		t.Fatalf("after the owner closed: %q, want empty", got)
+	}
+	for range ownCh { // the owner's own subscription ended
+	}
+	if err := owner.Register(ctx, registry.ServiceInstance{Name: "user", Addr: "b:1"}); !errors.Is(err, registry.ErrClosed) {
+		t.Fatalf("Register after Close = %v, want ErrClosed", err)
+	}
+}
+
+func TestForeignValuesAreSkipped(t *testing.T) {
+	r := newRegistry(t)
+	ctx, cancel := context.WithTimeout(bg, 10*time.Second)
+	defer cancel()
+	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	prefix := "/test/" + t.Name() + "/"
+	cli.Put(ctx, prefix+"user/junk", "not json")
+	r.Register(ctx, registry.ServiceInstance{Name: "user", Addr: "a:1"})
+	got, err := r.List(ctx, "user")
+	if err != nil || len(got) != 1 || got[0].Addr != "a:1" {
+		t.Fatalf("List = %+v, %v; want only a:1", got, err)
+	}
+}
+
+func TestWeightsTravelFromEtcdToTheBalancer(t *testing.T) {
+	r := newRegistry(t)
+	ctx, cancel := context.WithTimeout(bg, 20*time.Second)
+	defer cancel()
+	for _, spec := range []struct {
+		name   string
+		weight int
+	}{{"heavy", 3}, {"light", 1}} {
+		s := server.New(r, "user", server.WithWeight(spec.weight))
+		userpb.RegisterUserServiceServer(s.GRPC(), node.New(spec.name))
+		if err := s.Start(ctx, "127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
+		defer s.Stop()
+	}
+	cc, err := client.Dial(ctx, r, "user", balancer.WeightedRoundRobin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cc.Close()
+	users := userpb.NewUserServiceClient(cc)
+	// Wait (bounded by ctx) until both servers are in the picker.
+	for seen := map[string]bool{}; !seen["heavy"] || !seen["light"]; {
+		u, err := users.GetByID(ctx, &userpb.GetByIDRequest{Id: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen[u.GetNode()] = true
+	}
+	got := map[string]int{}
+	for i := 0; i < 40; i++ {
+		u, err := users.GetByID(ctx, &userpb.GetByIDRequest{Id: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[u.GetNode()]++
+	}
+	if got["heavy"] != 30 || got["light"] != 10 {
+		t.Fatalf("spread %v, want heavy 30, light 10 (weights 3:1 read from etcd)", got)
+	}
+}
