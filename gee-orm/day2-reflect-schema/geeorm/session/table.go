@@ -16,12 +16,22 @@ import (
 var ErrModelNotSet = errors.New("session: model is not set; call Model first")
 
 // Model sets the struct the following operations work on. The struct is
-// parsed once and reused until a value of another type is given.
+// parsed once and reused until a value of another type is given (a struct
+// and a pointer to it are the same model).
 func (s *Session) Model(value any) *Session {
-	if s.refTable == nil || reflect.TypeOf(value) != reflect.TypeOf(s.refTable.Model) {
+	if s.refTable == nil || structType(value) != structType(s.refTable.Model) {
 		s.refTable = schema.Parse(value, s.dialect)
 	}
 	return s
+}
+
+// structType is value's type with any pointers removed.
+func structType(value any) reflect.Type {
+	t := reflect.TypeOf(value)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t
 }
 
 // RefTable returns the schema of the model, or nil before Model is

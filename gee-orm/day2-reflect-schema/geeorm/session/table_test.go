@@ -44,6 +44,9 @@ func TestModelSwitchesTable(t *testing.T) {
 	if s.Model(&User{Name: "other value, same type"}).RefTable() != first {
 		t.Error("Model with the same type parsed the struct again")
 	}
+	if s.Model(User{}).RefTable() != first {
+		t.Error("Model with the struct instead of a pointer parsed it again")
+	}
 	if got := s.Model(&Keywords{}).RefTable().Name; got != "Keywords" {
 		t.Errorf("after Model(&Keywords{}) RefTable().Name = %q", got)
 	}

@@ -1,0 +1,87 @@
+package session
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+
+	"gee-orm/day3-save-query/geeorm/clause"
+	"gee-orm/day3-save-query/geeorm/log"
+)
+
+// Insert stores the records, structs or pointers to structs of one model,
+// in one INSERT statement and returns the number of rows inserted.
+func (s *Session) Insert(values ...any) (int64, error) {
+	defer s.Clear()
+	if len(values) == 0 {
+		return 0, errors.New("session: insert needs at least one record")
+	}
+	recordValues := make([]any, 0, len(values))
+	for i, value := range values {
+		if v := reflect.ValueOf(value); v.Kind() == reflect.Pointer && v.IsNil() {
+			return 0, fmt.Errorf("session: insert of a nil %T", value)
+		}
+		previous := s.refTable
+		table, err := s.Model(value).table()
+		if err != nil {
+			return 0, err
+		}
+		if i == 0 {
+			s.clause.Set(clause.INSERT, table.Name, table.FieldNames)
+		} else if table != previous {
+			return 0, fmt.Errorf("session: insert of mixed models %s and %s", previous.Name, table.Name)
+		}
+		recordValues = append(recordValues, table.RecordValues(value))
+	}
+
+	s.clause.Set(clause.VALUES, recordValues...)
+	sql, vars := s.clause.Build(clause.INSERT, clause.VALUES)
+	result, err := s.Raw(sql, vars...).Exec()
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+// Find reads the rows of the model's table into values, a pointer to a
+// slice of structs, replacing its contents. On error values is unchanged.
+func (s *Session) Find(values any) error {
+	defer s.Clear()
+	destSlice := reflect.ValueOf(values)
+	if destSlice.Kind() != reflect.Pointer || destSlice.IsNil() || destSlice.Elem().Kind() != reflect.Slice ||
+		destSlice.Elem().Type().Elem().Kind() != reflect.Struct {
+		return fmt.Errorf("session: find needs a pointer to a slice of structs, not %T", values)
+	}
+	destSlice = destSlice.Elem()
+	destType := destSlice.Type().Elem()
+	table, err := s.Model(reflect.New(destType).Elem().Interface()).table()
+	if err != nil {
+		return err
+	}
+
+	s.clause.Set(clause.SELECT, table.Name, table.FieldNames)
+	sql, vars := s.clause.Build(clause.SELECT, clause.WHERE, clause.ORDERBY, clause.LIMIT)
+	rows, err := s.Raw(sql, vars...).QueryRows()
+	if err != nil {
+		return err
+	}
+	// Closing on every path returns the connection to the pool, even when
+	// a Scan fails half way (the well-known version leaked it then).
+	defer rows.Close()
+
+	found := reflect.MakeSlice(destSlice.Type(), 0, 0)
+	for rows.Next() {
+		dest := reflect.New(destType)
+		if err := rows.Scan(table.RecordAddrs(dest.Interface())...); err != nil {
+			log.Error(err)
+			return fmt.Errorf("session: find %s: %w", table.Name, err)
+		}
+		found = reflect.Append(found, dest.Elem())
+	}
+	if err := rows.Err(); err != nil {
+		log.Error(err)
+		return fmt.Errorf("session: find %s: %w", table.Name, err)
+	}
+	destSlice.Set(found)
+	return nil
+}
