@@ -15,6 +15,7 @@ import (
 
 	"cluster-demo/balancer"
 	"cluster-demo/internal/testcluster"
+	"cluster-demo/ratelimit"
 	"cluster-demo/userpb"
 )
 
@@ -292,6 +293,43 @@ func TestFailFastFailsAtOnceWhenNoNodeIsReady(t *testing.T) {
 		}
 		if status.Code(err) == codes.Unavailable {
 			return
+		}
+	}
+}
+
+func TestFailoverMovesRateLimitedIdempotentCallToAnotherNode(t *testing.T) {
+	// Node a lets one call per hour through: Dial's readiness probe uses it,
+	// so a rejects every call of the test with ResourceExhausted.
+	limiter, err := ratelimit.NewFixedWindow(1, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := testcluster.Start(t,
+		testcluster.Spec{Name: "a", Server: []grpc.ServerOption{grpc.ChainUnaryInterceptor(ratelimit.UnaryServerInterceptor(limiter))}},
+		testcluster.Spec{Name: "b"})
+	for _, idempotent := range []bool{true, false} {
+		var opts []FailoverOption
+		if idempotent {
+			opts = append(opts, WithIdempotent(getByID))
+		}
+		fo, _ := NewFailover(append(opts, WithBackoff(0, 0))...)
+		users := userpb.NewUserServiceClient(c.Dial(t, balancer.RoundRobin, grpc.WithChainUnaryInterceptor(fo.UnaryClientInterceptor())))
+		rejected := 0
+		for range 6 {
+			u, err := users.GetByID(context.Background(), &userpb.GetByIDRequest{Id: 1})
+			switch {
+			case err == nil && u.GetNode() == "b":
+			case status.Code(err) == codes.ResourceExhausted:
+				rejected++
+			default:
+				t.Fatalf("idempotent=%v: got %v, %v", idempotent, u, err)
+			}
+		}
+		if idempotent && rejected != 0 {
+			t.Fatalf("%d idempotent calls were rejected; failover should move them to b", rejected)
+		}
+		if !idempotent && rejected != 3 {
+			t.Fatalf("%d non-idempotent calls were rejected, want 3 (every call a got, unretried)", rejected)
 		}
 	}
 }
