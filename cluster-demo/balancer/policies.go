@@ -238,12 +238,16 @@ func (l *leastActive) prepare(Config, []*entry) chooser {
 	}
 }
 
-// fastest sends a call to the candidate with the lowest average latency.
-// The average decays towards zero while a node gets no calls (halving every
-// HalfLife), so a node that was slow once is tried again later instead of
-// being shunned forever; nodes without samples count as fastest, so every
-// node gets tried. A call failing through the node's fault counts as a
-// sample of at least errorPenalty.
+// fastest sends a call to the candidate with the lowest expected wait: its
+// average latency times one plus its calls in flight (the "peak EWMA" cost
+// of Finagle and Linkerd). Counting calls in flight matters as soon as
+// callers are concurrent: on averages alone, every caller would rush to the
+// node that looked fastest a moment ago, overload it, then all rush to the
+// next one. The average decays towards zero while a node gets no calls
+// (halving every HalfLife), so a node that was slow once is tried again
+// later instead of being shunned forever; nodes without samples count as
+// fastest, so every node gets tried. A call failing through the node's
+// fault counts as a sample of at least errorPenalty.
 type fastest struct {
 	now  func() time.Time
 	next atomic.Uint64
@@ -255,6 +259,8 @@ const (
 )
 
 type latencyState struct {
+	inflight atomic.Int64
+
 	mu      sync.Mutex
 	avg     float64 // nanoseconds, as of updated
 	updated time.Time
@@ -278,19 +284,21 @@ func (f *fastest) prepare(cfg Config, _ []*entry) chooser {
 		now := f.now()
 		start := int(f.next.Add(1) % uint64(len(cands)))
 		var best *entry
-		bestAvg := math.Inf(1)
+		bestCost := math.Inf(1)
 		for i := range cands {
 			e := cands[(start+i)%len(cands)]
 			l := &e.st.latency
 			l.mu.Lock()
 			avg := l.decayed(now, halfLife)
 			l.mu.Unlock()
-			if avg < bestAvg {
-				best, bestAvg = e, avg
+			if cost := avg * float64(l.inflight.Load()+1); cost < bestCost {
+				best, bestCost = e, cost
 			}
 		}
 		l := &best.st.latency
+		l.inflight.Add(1)
 		return best, func(di balancer.DoneInfo) {
+			l.inflight.Add(-1)
 			end := f.now()
 			sample := float64(end.Sub(now))
 			if nodeFault(di.Err) {
