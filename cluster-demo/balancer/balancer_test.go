@@ -282,14 +282,17 @@ func TestFastestPrefersQuickNodeAndRetriesSlowOneLater(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	users := userpb.NewUserServiceClient(c.Dial(t, balancer.Fastest, grpc.WithDefaultServiceConfig(sc)))
 	a := c.Member("a")
 	a.Node.SetDelay(100 * time.Millisecond)
+	// Dial's warm-up calls one node at a time, so each gets one sample:
+	// a's is 100ms, b's and c's well under a millisecond.
+	users := userpb.NewUserServiceClient(c.Dial(t, balancer.Fastest, grpc.WithDefaultServiceConfig(sc)))
 	spread(t, context.Background(), users, 60)
-	// a was tried, measured slow, and then left alone while b and c answer
-	// in well under a millisecond.
-	if n := a.Node.Calls(); n < 1 || n > 3 {
-		t.Errorf("slow node got %d of 60 calls, want 1..3", n)
+	if n := a.Node.Calls(); n != 0 {
+		t.Errorf("slow node got %d of 60 calls, want 0", n)
+	}
+	if n := c.Member("b").Node.Calls() + c.Member("c").Node.Calls(); n != 60 {
+		t.Errorf("quick nodes got %d of 60 calls, want all", n)
 	}
 	a.Node.SetDelay(0)
 	// The slow sample decays (half-life 50ms), so a is tried again and,

@@ -1,0 +1,150 @@
+package balancer
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/balancer"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"cluster-demo/route"
+)
+
+func entries(weights ...int) []*entry {
+	es := make([]*entry, len(weights))
+	for i, w := range weights {
+		es[i] = &entry{node: route.Node{Addr: string(rune('a' + i)), Weight: w}, st: &nodeState{}}
+	}
+	return es
+}
+
+func TestSmoothWeightedEfficientWeightNeverZeroNorAboveWeight(t *testing.T) {
+	s := &smoothWeighted{}
+	es := entries(10, 1)
+	choose := s.prepare(Config{}, es)
+	fail := balancer.DoneInfo{Err: status.Error(codes.Unavailable, "down")}
+	heavy := &es[0].st.weighted
+	for i := 0; i < 1000; i++ {
+		e, done := choose(balancer.PickInfo{Ctx: context.Background()}, es)
+		if e == es[0] {
+			done(fail)
+		} else {
+			done(balancer.DoneInfo{})
+		}
+		if heavy.efficient < 1 || heavy.efficient > heavy.weight {
+			t.Fatalf("efficient weight %d out of 1..%d", heavy.efficient, heavy.weight)
+		}
+	}
+	if heavy.efficient != 1 {
+		t.Fatalf("after steady failures efficient weight is %d, want the floor 1", heavy.efficient)
+	}
+	// Caller mistakes say nothing about the node.
+	for _, e := range es {
+		e.st.weighted.efficient = e.st.weighted.weight
+	}
+	_, done := choose(balancer.PickInfo{Ctx: context.Background()}, es[:1])
+	done(balancer.DoneInfo{Err: status.Error(codes.InvalidArgument, "bad id")})
+	if heavy.efficient != heavy.weight {
+		t.Fatalf("InvalidArgument lowered the weight to %d", heavy.efficient)
+	}
+	heavy.efficient = 1
+	for i := 0; i < 100; i++ {
+		_, done := choose(balancer.PickInfo{Ctx: context.Background()}, es)
+		done(balancer.DoneInfo{})
+	}
+	if heavy.efficient != heavy.weight {
+		t.Fatalf("after successes efficient weight is %d, want it back at %d", heavy.efficient, heavy.weight)
+	}
+}
+
+func TestSmoothWeightedCurrentStaysBoundedWhenFiltersChangeTheSet(t *testing.T) {
+	s := &smoothWeighted{}
+	es := entries(1<<20, 1<<20, 1)
+	choose := s.prepare(Config{}, es)
+	// Alternate between subsets, as group and exclude filters would.
+	subsets := [][]*entry{es, es[:2], es[1:], es[2:], {es[0], es[2]}}
+	for i := 0; i < 300000; i++ {
+		choose(balancer.PickInfo{}, subsets[i%len(subsets)])
+	}
+	for _, e := range es {
+		if c := e.st.weighted.current; c > 1<<40 || c < -(1<<40) {
+			t.Fatalf("current weight of %s drifted to %d", e.node.Addr, c)
+		}
+	}
+}
+
+func TestWeightChangeResetsSmoothWeightedState(t *testing.T) {
+	s := &smoothWeighted{}
+	es := entries(4)
+	s.prepare(Config{}, es)
+	es[0].st.weighted.efficient = 1
+	es[0].node.Weight = 8 // the registry now says 8
+	s.prepare(Config{}, es)
+	if w := es[0].st.weighted; w.weight != 8 || w.efficient != 8 {
+		t.Fatalf("after a weight change: %+v, want weight and efficient 8", w)
+	}
+}
+
+func TestFastestDecaysOldLatency(t *testing.T) {
+	now := time.Unix(1000, 0)
+	f := &fastest{now: func() time.Time { return now }}
+	es := entries(1, 1)
+	choose := f.prepare(Config{HalfLife: Duration(time.Second)}, es)
+	// a answers in 100ms, b in 10ms.
+	for _, e := range es {
+		latency := 10 * time.Millisecond
+		if e == es[0] {
+			latency = 100 * time.Millisecond
+		}
+		for {
+			got, done := choose(balancer.PickInfo{}, []*entry{e})
+			now = now.Add(latency)
+			done(balancer.DoneInfo{})
+			if got == e {
+				break
+			}
+		}
+	}
+	if got, done := choose(balancer.PickInfo{}, es); got != es[1] {
+		t.Fatal("the slow node was picked over the fast one")
+	} else {
+		done(balancer.DoneInfo{})
+	}
+	// b stays busy answering; a, idle, decays: 100ms halves to 6.25ms after
+	// four half-lives, below b's 10ms, so a gets tried again.
+	now = now.Add(4 * time.Second)
+	es[1].st.latency.avg, es[1].st.latency.updated = float64(10*time.Millisecond), now
+	if got, _ := choose(balancer.PickInfo{}, es); got != es[0] {
+		t.Fatal("the once-slow node is never tried again")
+	}
+}
+
+func TestFastestCountsFailuresAsSlow(t *testing.T) {
+	now := time.Unix(1000, 0)
+	f := &fastest{now: func() time.Time { return now }}
+	es := entries(1)
+	choose := f.prepare(Config{HalfLife: Duration(time.Second)}, es)
+	_, done := choose(balancer.PickInfo{}, es)
+	done(balancer.DoneInfo{Err: status.Error(codes.Unavailable, "down")}) // instant failure
+	if avg := es[0].st.latency.avg; avg < float64(errorPenalty) {
+		t.Fatalf("a failing node looks fast: average %v", time.Duration(avg))
+	}
+}
+
+func TestParseConfig(t *testing.T) {
+	b := &builder{name: ConsistentHash}
+	cfg, err := b.ParseConfig([]byte(`{"virtualNodes": 50, "halfLife": "250ms"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := cfg.(*Config); c.VirtualNodes != 50 || time.Duration(c.HalfLife) != 250*time.Millisecond {
+		t.Fatalf("parsed %+v", c)
+	}
+	for _, bad := range []string{`{"virtualNodes": -1}`, `{"virtualNodes": 20000}`, `{"halfLife": 5}`, `{"halfLife": "soon"}`, `{"halfLife": "-1s"}`, `{"replicas": 3}`, `[1]`} {
+		if _, err := b.ParseConfig([]byte(bad)); err == nil {
+			t.Errorf("config %s accepted", bad)
+		}
+	}
+}
