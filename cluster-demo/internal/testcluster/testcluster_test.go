@@ -1,0 +1,39 @@
+package testcluster_test
+
+import (
+	"context"
+	"testing"
+
+	_ "cluster-demo/balancer"
+	"cluster-demo/internal/testcluster"
+	"cluster-demo/userpb"
+)
+
+func TestClusterStartsRegistersAndCounts(t *testing.T) {
+	c := testcluster.Start(t, testcluster.Spec{Name: "a", Weight: 2, Group: "g"}, testcluster.Spec{Name: "b"})
+	insts, err := c.Registry.List(context.Background(), testcluster.Service)
+	if err != nil || len(insts) != 2 {
+		t.Fatalf("registered %+v, %v", insts, err)
+	}
+	a := c.Member("a")
+	if c.NameOf(a.Addr()) != "a" || c.Member("zz") != nil || c.NameOf("nowhere:1") != "" {
+		t.Fatal("Member/NameOf lookups wrong")
+	}
+	for _, inst := range insts {
+		if inst.Addr == a.Addr() && (inst.Weight != 2 || inst.Group != "g") {
+			t.Fatalf("a registered as %+v", inst)
+		}
+	}
+	users := userpb.NewUserServiceClient(c.Dial(t, "gee_round_robin"))
+	if calls := c.Calls(); calls["a"] != 0 || calls["b"] != 0 {
+		t.Fatalf("Dial left warm-up counts %v", calls)
+	}
+	for i := 0; i < 4; i++ {
+		if _, err := users.GetByID(context.Background(), &userpb.GetByIDRequest{Id: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if calls := c.Calls(); calls["a"] != 2 || calls["b"] != 2 {
+		t.Fatalf("counts %v, want 2 each", calls)
+	}
+}
