@@ -40,6 +40,10 @@ var clusterDemos = []clusterDemo{
 		pkg:  "cluster-demo/cmd/abrouting",
 		args: nil,
 		say:  "A/B routing: the group travels in the context and in metadata, and only that group's nodes serve.",
+		lines: []string{
+			`^check ok: every call stayed in its lane on both hops \(0 strayed\)`,
+			`^group C \(no nodes\): .*code = Unavailable desc = route: group filter`,
+		},
 	},
 	{
 		pkg:  "cluster-demo/cmd/failover",
