@@ -1,0 +1,79 @@
+package gee
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+)
+
+// router keeps one trie per HTTP method.
+type router struct {
+	roots map[string]*node
+}
+
+func newRouter() *router {
+	return &router{roots: make(map[string]*node)}
+}
+
+// addRoute panics on malformed patterns and on routes that clash with an
+// existing one: both are programming errors that would otherwise make a
+// handler silently unreachable.
+func (r *router) addRoute(method string, pattern string, handler HandlerFunc) {
+	if !strings.HasPrefix(pattern, "/") {
+		panic(fmt.Sprintf("gee: pattern %q must begin with '/'", pattern))
+	}
+	if handler == nil {
+		panic(fmt.Sprintf("gee: nil handler for %s %s", method, pattern))
+	}
+	root, ok := r.roots[method]
+	if !ok {
+		root = &node{}
+		r.roots[method] = root
+	}
+	root.insert(method, pattern, handler)
+}
+
+// getRoute finds the route for method and path, appending its parameters to
+// params. It allocates nothing when params has room.
+func (r *router) getRoute(method string, path string, params *[]routeParam) *node {
+	root, ok := r.roots[method]
+	if !ok {
+		return nil
+	}
+	return root.search(path, params)
+}
+
+// allowed lists, sorted, the methods that have a route for path.
+func (r *router) allowed(path string) []string {
+	var methods []string
+	var scratch []routeParam
+	for method, root := range r.roots {
+		if root.search(path, &scratch) != nil {
+			methods = append(methods, method)
+		}
+		scratch = scratch[:0]
+	}
+	sort.Strings(methods)
+	return methods
+}
+
+// handle appends the route's handler to the middleware already in c, or a
+// 404/405 answer when there is no route, and runs the chain.
+func (r *router) handle(c *Context) {
+	if n := r.getRoute(c.Method, c.Path, &c.params); n != nil {
+		c.handlers = append(c.handlers, n.handler)
+	} else {
+		c.handlers = append(c.handlers, r.noRoute)
+	}
+	c.Next()
+}
+
+func (r *router) noRoute(c *Context) {
+	if methods := r.allowed(c.Path); len(methods) > 0 {
+		c.SetHeader("Allow", strings.Join(methods, ", "))
+		c.String(http.StatusMethodNotAllowed, "405 METHOD NOT ALLOWED: %s %s\n", c.Method, c.Path)
+		return
+	}
+	c.String(http.StatusNotFound, "404 NOT FOUND: %s\n", c.Path)
+}
