@@ -1,0 +1,60 @@
+package geeorm_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"gee-orm/day6-transaction/geeorm"
+	"gee-orm/day6-transaction/geeorm/log"
+
+	_ "github.com/mattn/go-sqlite3"
+)
+
+func Example() {
+	log.SetLevel(log.Disabled) // keep the example's output to its own lines
+	defer log.SetLevel(log.InfoLevel)
+
+	dir, _ := os.MkdirTemp("", "geeorm-example")
+	defer os.RemoveAll(dir)
+	engine, err := geeorm.NewEngine("sqlite3", filepath.Join(dir, "gee.db"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer engine.Close()
+
+	s := engine.NewSession()
+	_, _ = s.Raw("CREATE TABLE User(Name text)").Exec()
+	result, _ := s.Raw("INSERT INTO User(Name) VALUES (?), (?)", "Tom", "Sam").Exec()
+	affected, _ := result.RowsAffected()
+	var name string
+	_ = s.Raw("SELECT Name FROM User WHERE Name = ?", "Sam").QueryRow().Scan(&name)
+	fmt.Println(affected, name)
+	// Output: 2 Sam
+}
+
+type Book struct {
+	Title string `geeorm:"PRIMARY KEY"`
+	Pages int
+}
+
+func Example_insertFind() {
+	log.SetLevel(log.Disabled)
+	defer log.SetLevel(log.InfoLevel)
+
+	dir, _ := os.MkdirTemp("", "geeorm-example")
+	defer os.RemoveAll(dir)
+	engine, _ := geeorm.NewEngine("sqlite3", filepath.Join(dir, "gee.db"))
+	defer engine.Close()
+
+	s := engine.NewSession().Model(&Book{})
+	_ = s.CreateTable()
+	n, _ := s.Insert(&Book{"Go", 380}, &Book{"SQL", 210})
+	var books []Book
+	if err := s.Find(&books); err != nil {
+		fmt.Println(err)
+	}
+	fmt.Println(n, books)
+	// Output: 2 [{Go 380} {SQL 210}]
+}

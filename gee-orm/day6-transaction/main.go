@@ -1,0 +1,105 @@
+// Command day6-transaction shows geeorm's sixth step: transactions that
+// commit when their work succeeds and roll back when it fails.
+//
+//	go run ./gee-orm/day6-transaction [-db path]
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"gee-orm/day6-transaction/geeorm"
+	"gee-orm/day6-transaction/geeorm/session"
+
+	_ "github.com/mattn/go-sqlite3"
+)
+
+func main() {
+	dbPath := flag.String("db", filepath.Join(os.TempDir(), "gee-orm-demo.db"), "SQLite database file to use")
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), "Usage: %s [-db path]\nRuns a transaction that commits and one that rolls back, logging every statement.\n", os.Args[0])
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	if err := run(*dbPath); err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}
+
+// Account is the demo's model; its hooks are methods found through the
+// session's hook interfaces.
+type Account struct {
+	ID       int `geeorm:"PRIMARY KEY"`
+	Password string
+}
+
+// BeforeInsert numbers accounts from 1000.
+func (a *Account) BeforeInsert(s *session.Session) error {
+	fmt.Printf("  hook BeforeInsert: account %d becomes %d\n", a.ID, a.ID+1000)
+	a.ID += 1000
+	return nil
+}
+
+// AfterQuery hides the password of every account read.
+func (a *Account) AfterQuery(s *session.Session) error {
+	fmt.Printf("  hook AfterQuery: hiding the password of account %d\n", a.ID)
+	a.Password = "******"
+	return nil
+}
+
+// BeforeDelete refuses to delete accounts.
+func (a *Account) BeforeDelete(s *session.Session) error {
+	return errors.New("accounts are never deleted")
+}
+
+func run(dbPath string) error {
+	engine, err := geeorm.NewEngine("sqlite3", dbPath)
+	if err != nil {
+		return err
+	}
+	defer engine.Close()
+
+	s := engine.NewSession().Model(&Account{})
+	if err := s.DropTable(); err != nil {
+		return err
+	}
+	if err := s.CreateTable(); err != nil {
+		return err
+	}
+
+	// Both records or neither: this transaction commits.
+	_, err = engine.Transaction(func(s *session.Session) (any, error) {
+		return s.Insert(&Account{1, "qwerty"}, &Account{2, "123456"})
+	})
+	fmt.Println("first transaction:", errString(err))
+	count, err := s.Count()
+	if err != nil {
+		return err
+	}
+	fmt.Println("count:", count)
+
+	// This one inserts, then fails: the insert is rolled back.
+	_, err = engine.Transaction(func(s *session.Session) (any, error) {
+		if _, err := s.Insert(&Account{3, "letmein"}); err != nil {
+			return nil, err
+		}
+		return nil, errors.New("the bank is closed")
+	})
+	fmt.Println("second transaction:", errString(err))
+	if count, err = s.Count(); err != nil {
+		return err
+	}
+	fmt.Println("count:", count)
+	return nil
+}
+
+func errString(err error) string {
+	if err == nil {
+		return "committed"
+	}
+	return "rolled back: " + err.Error()
+}
