@@ -1,12 +1,14 @@
 package geeorm_test
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 
 	"gee-orm/day6-transaction/geeorm"
 	"gee-orm/day6-transaction/geeorm/log"
+	"gee-orm/day6-transaction/geeorm/session"
 
 	_ "github.com/mattn/go-sqlite3"
 )
@@ -57,4 +59,25 @@ func Example_insertFind() {
 	}
 	fmt.Println(n, books)
 	// Output: 2 [{Go 380} {SQL 210}]
+}
+
+func ExampleEngine_Transaction() {
+	log.SetLevel(log.Disabled)
+	defer log.SetLevel(log.InfoLevel)
+
+	dir, _ := os.MkdirTemp("", "geeorm-example")
+	defer os.RemoveAll(dir)
+	engine, _ := geeorm.NewEngine("sqlite3", filepath.Join(dir, "gee.db"))
+	defer engine.Close()
+	_ = engine.NewSession().Model(&Book{}).CreateTable()
+
+	_, err := engine.Transaction(func(s *session.Session) (any, error) {
+		if _, err := s.Insert(&Book{"Go", 380}); err != nil {
+			return nil, err
+		}
+		return nil, errors.New("out of stock")
+	})
+	count, _ := engine.NewSession().Model(&Book{}).Count()
+	fmt.Println(err, count)
+	// Output: out of stock 0
 }

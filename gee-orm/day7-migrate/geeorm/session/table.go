@@ -1,0 +1,100 @@
+package session
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"gee-orm/day7-migrate/geeorm/dialect"
+	"gee-orm/day7-migrate/geeorm/log"
+	"gee-orm/day7-migrate/geeorm/schema"
+)
+
+// ErrModelNotSet is returned by operations that need a table before Model was called.
+var ErrModelNotSet = errors.New("session: model is not set; call Model first")
+
+// Model sets the struct the following operations work on. The struct is
+// parsed once and reused until a value of another type is given (a struct
+// and a pointer to it are the same model).
+func (s *Session) Model(value any) *Session {
+	if s.refTable == nil || structType(value) != structType(s.refTable.Model) {
+		s.refTable = schema.Parse(value, s.dialect)
+	}
+	return s
+}
+
+// structType is value's type with any pointers removed.
+func structType(value any) reflect.Type {
+	t := reflect.TypeOf(value)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t
+}
+
+// RefTable returns the schema of the model, or nil before Model is
+// called. Its Err field says whether the model could be mapped.
+func (s *Session) RefTable() *schema.Schema {
+	return s.refTable
+}
+
+// table returns the model's schema, or why there is none usable.
+func (s *Session) table() (*schema.Schema, error) {
+	if s.refTable == nil {
+		log.Error(ErrModelNotSet)
+		return nil, ErrModelNotSet
+	}
+	if s.refTable.Err != nil {
+		log.Error(s.refTable.Err)
+		return nil, s.refTable.Err
+	}
+	return s.refTable, nil
+}
+
+// CreateTable creates the model's table: each field a column with its
+// type and tag constraints.
+func (s *Session) CreateTable() error {
+	table, err := s.table()
+	if err != nil {
+		return err
+	}
+	_, err = s.Raw(createTableSQL(table.Name, table)).Exec()
+	return err
+}
+
+// createTableSQL is the statement that creates a table named name with
+// table's columns.
+func createTableSQL(name string, table *schema.Schema) string {
+	columns := make([]string, 0, len(table.Fields))
+	for _, field := range table.Fields {
+		columns = append(columns, strings.TrimSpace(fmt.Sprintf("%s %s %s", dialect.Quote(field.Name), field.Type, field.Tag)))
+	}
+	return fmt.Sprintf("CREATE TABLE %s (%s)", dialect.Quote(name), strings.Join(columns, ", "))
+}
+
+// DropTable drops the model's table if it exists.
+func (s *Session) DropTable() error {
+	table, err := s.table()
+	if err != nil {
+		return err
+	}
+	_, err = s.Raw("DROP TABLE IF EXISTS " + dialect.Quote(table.Name)).Exec()
+	return err
+}
+
+// HasTable reports whether the model's table exists. It is false when no
+// usable model is set or the database cannot be asked (the error is logged).
+func (s *Session) HasTable() bool {
+	table, err := s.table()
+	if err != nil {
+		return false
+	}
+	query, values := s.dialect.TableExistSQL(table.Name)
+	var name string
+	if err := s.Raw(query, values...).QueryRow().Scan(&name); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		log.Error(err)
+	}
+	return name == table.Name
+}

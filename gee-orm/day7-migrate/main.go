@@ -1,0 +1,215 @@
+// Command day7-migrate is geeorm's final demo: it creates a table from a
+// struct, inserts, finds, updates and counts, shows a failed transaction
+// leave nothing behind, and migrates the table to a new struct keeping
+// its rows and primary key. Every SQL statement is logged.
+//
+//	go run ./gee-orm/day7-migrate [-db path] [-mode all|setup|migrate|show]
+//
+// -mode setup runs the steps up to the failed transaction, -mode migrate
+// the migration, -mode all both; -mode show only reads the database file
+// and prints its table definition and rows, so a second run can check
+// what the first one left.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"gee-orm/day7-migrate/geeorm"
+	"gee-orm/day7-migrate/geeorm/session"
+
+	_ "github.com/mattn/go-sqlite3"
+)
+
+// User is the table's first shape.
+type User struct {
+	ID   int `geeorm:"PRIMARY KEY"`
+	Name string
+	Age  int
+}
+
+// UserV2 is the table's second shape: Age is gone, Email is new.
+type UserV2 struct {
+	ID    int `geeorm:"PRIMARY KEY"`
+	Name  string
+	Email string
+}
+
+// TableName keeps UserV2 in the User table.
+func (UserV2) TableName() string { return "User" }
+
+func main() {
+	dbPath := flag.String("db", filepath.Join(os.TempDir(), "gee-orm-demo.db"), "SQLite database file to use")
+	mode := flag.String("mode", "all", "all, setup, migrate or show")
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), `Usage: %s [-db path] [-mode all|setup|migrate|show]
+Walks geeorm through a table's life, logging every statement:
+  setup    create User from a struct, insert, find, update, count, and a failed transaction
+  migrate  migrate User to a struct without Age and with Email
+  all      setup then migrate
+  show     only read the file: print the table's definition and rows
+`, os.Args[0])
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+
+	engine, err := geeorm.NewEngine("sqlite3", *dbPath)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+	defer engine.Close()
+
+	switch *mode {
+	case "setup":
+		err = setup(engine)
+	case "migrate":
+		err = migrate(engine)
+	case "all":
+		if err = setup(engine); err == nil {
+			err = migrate(engine)
+		}
+	case "show":
+		err = show(engine)
+	default:
+		err = fmt.Errorf("unknown mode %q", *mode)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		engine.Close()
+		os.Exit(1)
+	}
+}
+
+func setup(engine *geeorm.Engine) error {
+	s := engine.NewSession().Model(&User{})
+	if err := s.DropTable(); err != nil {
+		return err
+	}
+	if err := s.CreateTable(); err != nil {
+		return err
+	}
+	n, err := s.Insert(&User{1, "Tom", 18}, &User{2, "Sam", 25}, &User{3, "Kate", 30})
+	if err != nil {
+		return err
+	}
+	fmt.Println("inserted:", n)
+
+	var users []User
+	if err := s.Where("Age > ?", 20).OrderBy("Age DESC").Find(&users); err != nil {
+		return err
+	}
+	fmt.Println("older than 20:", users)
+
+	if n, err = s.Where("Name = ?", "Tom").Update("Age", 19); err != nil {
+		return err
+	}
+	var tom User
+	if err := s.Where("Name = ?", "Tom").First(&tom); err != nil {
+		return err
+	}
+	fmt.Printf("updated: %d, Tom's age: %d\n", n, tom.Age)
+	if err := printCount(s, "count"); err != nil {
+		return err
+	}
+
+	// Inserts Eve and ages Tom, then fails: all of it is rolled back.
+	_, err = engine.Transaction(func(s *session.Session) (any, error) {
+		if _, err := s.Insert(&User{4, "Eve", 22}); err != nil {
+			return nil, err
+		}
+		if _, err := s.Model(&User{}).Where("Name = ?", "Tom").Update("Age", 99); err != nil {
+			return nil, err
+		}
+		return nil, errors.New("payment declined")
+	})
+	fmt.Println("transaction rolled back:", err)
+	if err := printCount(s, "count after failed transaction"); err != nil {
+		return err
+	}
+	if err := s.Where("Name = ?", "Tom").First(&tom); err != nil {
+		return err
+	}
+	err = s.Where("Name = ?", "Eve").First(&User{})
+	fmt.Printf("Tom's age after failed transaction: %d, Eve found: %v\n", tom.Age, !errors.Is(err, session.ErrRecordNotFound))
+	return nil
+}
+
+func migrate(engine *geeorm.Engine) error {
+	if err := engine.Migrate(&UserV2{}); err != nil {
+		return err
+	}
+	s := engine.NewSession().Model(&UserV2{})
+	fmt.Println("migrated: columns", strings.Join(s.RefTable().FieldNames, ", "))
+	if _, err := s.Where("Name = ?", "Tom").Update("Email", "tom@example.com"); err != nil {
+		return err
+	}
+	var users []UserV2
+	if err := s.OrderBy("ID").Find(&users); err != nil {
+		return err
+	}
+	for _, u := range users {
+		fmt.Printf("after migrate: %d %s %q\n", u.ID, u.Name, u.Email)
+	}
+	_, err := s.Insert(&UserV2{ID: 1, Name: "Tom again"})
+	fmt.Println("duplicate ID after migrate rejected:", err != nil)
+	return printCount(s, "count after migrate")
+}
+
+func printCount(s *session.Session, label string) error {
+	count, err := s.Count()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%s: %d\n", label, count)
+	return nil
+}
+
+// show prints what the file holds, without knowing the Go structs.
+func show(engine *geeorm.Engine) error {
+	s := engine.NewSession()
+	var definition string
+	if err := s.Raw("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", "User").QueryRow().Scan(&definition); err != nil {
+		return fmt.Errorf("no User table: %w", err)
+	}
+	fmt.Println("table:", definition)
+	rows, err := s.Raw(`SELECT * FROM "User" ORDER BY 1`).QueryRows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	columns, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	fmt.Println("columns:", strings.Join(columns, ", "))
+	count := 0
+	for rows.Next() {
+		values := make([]any, len(columns))
+		ptrs := make([]any, len(columns))
+		for i := range values {
+			ptrs[i] = &values[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return err
+		}
+		cells := make([]string, len(values))
+		for i, v := range values {
+			if b, ok := v.([]byte); ok {
+				v = string(b)
+			}
+			cells[i] = fmt.Sprint(v)
+		}
+		fmt.Println("row:", strings.Join(cells, " | "))
+		count++
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	fmt.Println("rows:", count)
+	return nil
+}
