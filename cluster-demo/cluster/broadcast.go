@@ -250,9 +250,11 @@ func (b *Broadcaster) cachedAddrs() []string {
 	return addrs
 }
 
-// call makes the call on one node into a reply message of its own.
-func call(ctx context.Context, t target, method string, req, reply any, opts []grpc.CallOption) Reply {
-	out := newReply(reply)
+// call makes the call on one node into out, a reply message of its own.
+// The caller makes out with newReply before starting the goroutine: once a
+// first reply has been copied into the caller's message, nothing may read
+// that message any more.
+func call(ctx context.Context, t target, method string, req, out any, opts []grpc.CallOption) Reply {
 	err := t.conn.Invoke(ctx, method, req, out, opts...)
 	if err != nil {
 		return Reply{Addr: t.node.Addr, Group: t.node.Group, Err: err}
@@ -265,8 +267,9 @@ func call(ctx context.Context, t target, method string, req, reply any, opts []g
 func (b *Broadcaster) all(ctx context.Context, ch chan Reply, method string, req, reply any, targets []target, opts []grpc.CallOption) {
 	var wg sync.WaitGroup
 	for _, t := range targets {
+		out := newReply(reply)
 		wg.Go(func() {
-			r := call(ctx, t, method, req, reply, opts)
+			r := call(ctx, t, method, req, out, opts)
 			select {
 			case ch <- r:
 			case <-ctx.Done(): // the caller stopped listening
@@ -285,7 +288,8 @@ func (b *Broadcaster) first(ctx context.Context, method string, req, reply any, 
 	defer cancel()                            // stops the slower calls once we have an answer
 	results := make(chan Reply, len(targets)) // room for all: no sender ever blocks
 	for _, t := range targets {
-		go func() { results <- call(ctx, t, method, req, reply, opts) }()
+		out := newReply(reply)
+		go func() { results <- call(ctx, t, method, req, out, opts) }()
 	}
 	var failed []Reply
 	for range targets {
@@ -304,7 +308,8 @@ func (b *Broadcaster) none(ctx context.Context, method string, req, reply any, t
 	results := make([]Reply, len(targets))
 	var wg sync.WaitGroup
 	for i, t := range targets {
-		wg.Go(func() { results[i] = call(ctx, t, method, req, reply, opts) })
+		out := newReply(reply)
+		wg.Go(func() { results[i] = call(ctx, t, method, req, out, opts) })
 	}
 	wg.Wait()
 	var failed []Reply
