@@ -39,6 +39,12 @@ func (engine *Engine) POST(pattern string, handler HandlerFunc) {
 	engine.addRoute(http.MethodPost, pattern, handler)
 }
 
+// Handle registers handler for requests with any method, such as PUT or
+// DELETE, to pattern; GET and POST are shorthands for it.
+func (engine *Engine) Handle(method string, pattern string, handler HandlerFunc) {
+	engine.addRoute(method, pattern, handler)
+}
+
 // Run listens on the TCP address addr and serves requests with the engine.
 // It only returns on error, like http.ListenAndServe.
 func (engine *Engine) Run(addr string) error {

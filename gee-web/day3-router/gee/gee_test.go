@@ -141,3 +141,17 @@ func TestRunReportsListenError(t *testing.T) {
 		t.Fatal("Run on an invalid address returned nil")
 	}
 }
+
+func TestHandleRegistersAnyMethod(t *testing.T) {
+	engine := New()
+	engine.Handle("PUT", "/item", func(c *Context) { c.String(200, "put") })
+	engine.Handle("DELETE", "/item", func(c *Context) { c.String(200, "delete") })
+	for _, method := range []string{"PUT", "DELETE"} {
+		if w := serve(engine, method, "/item", nil); w.Code != 200 || w.Body.String() != strings.ToLower(method) {
+			t.Errorf("%s /item = %d %q", method, w.Code, w.Body.String())
+		}
+	}
+	if w := serve(engine, "GET", "/item", nil); w.Code == 200 {
+		t.Errorf("GET /item answered 200 without a GET route")
+	}
+}

@@ -85,6 +85,13 @@ func (group *RouterGroup) POST(pattern string, handler HandlerFunc) {
 	group.addRoute(http.MethodPost, pattern, handler)
 }
 
+// Handle registers handler for requests with any method, such as PUT or
+// DELETE, matching the group's prefix followed by pattern; GET and POST are
+// shorthands for it.
+func (group *RouterGroup) Handle(method string, pattern string, handler HandlerFunc) {
+	group.addRoute(method, pattern, handler)
+}
+
 // Run listens on the TCP address addr and serves requests with the engine.
 // It only returns on error, like http.ListenAndServe.
 func (engine *Engine) Run(addr string) error {

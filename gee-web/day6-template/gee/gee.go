@@ -90,6 +90,13 @@ func (group *RouterGroup) POST(pattern string, handler HandlerFunc) {
 	group.addRoute(http.MethodPost, pattern, handler)
 }
 
+// Handle registers handler for requests with any method, such as PUT or
+// DELETE, matching the group's prefix followed by pattern; GET and POST are
+// shorthands for it.
+func (group *RouterGroup) Handle(method string, pattern string, handler HandlerFunc) {
+	group.addRoute(method, pattern, handler)
+}
+
 // SetFuncMap sets the functions templates may call. Call it before
 // LoadHTMLGlob: functions are bound when the templates are parsed.
 func (engine *Engine) SetFuncMap(funcMap template.FuncMap) {
