@@ -1,0 +1,58 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"gee-cache/day7-proto-buf/geecache"
+)
+
+func TestAPIHandler(t *testing.T) {
+	g := geecache.NewGroup(t.Name(), 0, geecache.GetterFunc(func(key string) ([]byte, error) {
+		if v, ok := db[key]; ok {
+			return []byte(v), nil
+		}
+		return nil, fmt.Errorf("%s not exist", key)
+	}))
+	srv := httptest.NewServer(apiHandler(g))
+	defer srv.Close()
+
+	tests := []struct {
+		path   string
+		status int
+		body   string
+	}{
+		{"/api?key=Tom", 200, "630"},
+		{"/api?key=Tom", 200, "630"},
+		{"/api?key=kkk", 404, "kkk not exist\n"},
+		{"/api", 400, "missing ?key=\n"},
+	}
+	for _, tt := range tests {
+		resp, err := http.Get(srv.URL + tt.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tt.status || string(body) != tt.body {
+			t.Errorf("GET %s = %d %q; want %d %q", tt.path, resp.StatusCode, body, tt.status, tt.body)
+		}
+	}
+
+	resp, err := http.Get(srv.URL + "/api/stats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var s geecache.Stats
+	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Gets != 3 || s.Hits != 1 || s.LocalLoads != 1 || s.LocalLoadErrs != 1 {
+		t.Fatalf("stats = %+v; want 3 gets, 1 hit, 1 load, 1 load error", s)
+	}
+}
