@@ -58,7 +58,7 @@ func TestServerAnswersEveryCodec(t *testing.T) {
 			conn, cc := rawDial(t, addr, ct)
 			for seq := uint64(1); seq <= 3; seq++ {
 				h := &codec.Header{ServiceMethod: "Foo.Sum", Seq: seq}
-				if err := cc.Write(h, fmt.Sprintf("req %d", seq)); err != nil {
+				if err := writeFrame(cc, h, fmt.Sprintf("req %d", seq)); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -89,7 +89,7 @@ func TestHandshakeReadsOnlyTheOption(t *testing.T) {
 			packet.Write(optionBytes(t, &Option{MagicNumber: MagicNumber, CodecType: ct}))
 			enc := codec.NewCodecFuncMap[ct](nopCloser{&packet})
 			for seq := uint64(1); seq <= 2; seq++ {
-				if err := enc.Write(&codec.Header{ServiceMethod: "Foo.Sum", Seq: seq}, "hi"); err != nil {
+				if err := writeFrame(enc, &codec.Header{ServiceMethod: "Foo.Sum", Seq: seq}, "hi"); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -135,7 +135,7 @@ func TestBadHandshakeClosesOnlyThatConnection(t *testing.T) {
 
 			// The server still serves everybody else.
 			good, cc := rawDial(t, addr, codec.GobType)
-			if err := cc.Write(&codec.Header{ServiceMethod: "Foo.Sum", Seq: 7}, "x"); err != nil {
+			if err := writeFrame(cc, &codec.Header{ServiceMethod: "Foo.Sum", Seq: 7}, "x"); err != nil {
 				t.Fatal(err)
 			}
 			if got := readReplies(t, good, cc, 1); got[7] != "geerpc resp 7" {
@@ -177,7 +177,7 @@ func TestWrongBodyTypeGetsErrorAndConnectionStaysUsable(t *testing.T) {
 		t.Run(string(ct), func(t *testing.T) {
 			conn, cc := rawDial(t, addr, ct)
 			// This chapter's server wants a string; send a number.
-			if err := cc.Write(&codec.Header{ServiceMethod: "Foo.Sum", Seq: 1}, 42); err != nil {
+			if err := writeFrame(cc, &codec.Header{ServiceMethod: "Foo.Sum", Seq: 1}, 42); err != nil {
 				t.Fatal(err)
 			}
 			var h codec.Header
@@ -191,7 +191,7 @@ func TestWrongBodyTypeGetsErrorAndConnectionStaysUsable(t *testing.T) {
 			if err := cc.ReadBody(nil); err != nil {
 				t.Fatal(err)
 			}
-			if err := cc.Write(&codec.Header{ServiceMethod: "Foo.Sum", Seq: 2}, "ok"); err != nil {
+			if err := writeFrame(cc, &codec.Header{ServiceMethod: "Foo.Sum", Seq: 2}, "ok"); err != nil {
 				t.Fatal(err)
 			}
 			if got := readReplies(t, conn, cc, 1); got[2] != "geerpc resp 2" {

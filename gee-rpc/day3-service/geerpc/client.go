@@ -42,7 +42,7 @@ var ErrShutdown = errors.New("geerpc: connection is shut down")
 type Client struct {
 	cc      codec.Codec
 	opt     *Option
-	sending sync.Mutex // one request is written whole before the next
+	sending sender // one request is written whole before the next
 	header  codec.Header
 
 	mu       sync.Mutex // guards the fields below
@@ -93,8 +93,8 @@ func (client *Client) removeCall(seq uint64) *Call {
 // terminateCalls fails every pending call; from now on registerCall
 // refuses new ones, so no call can wait for an answer that never comes.
 func (client *Client) terminateCalls(err error) {
-	client.sending.Lock()
-	defer client.sending.Unlock()
+	client.sending.mu.Lock()
+	defer client.sending.mu.Unlock()
 	client.mu.Lock()
 	defer client.mu.Unlock()
 	client.shutdown = true
@@ -142,8 +142,8 @@ func (client *Client) receive() {
 }
 
 func (client *Client) send(call *Call) {
-	client.sending.Lock()
-	defer client.sending.Unlock()
+	client.sending.lock()
+	defer func() { _ = client.sending.unlock(client.cc) }() // a failed flush breaks the conn; receive reports it
 
 	seq, err := client.registerCall(call)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"gee-rpc/day3-service/geerpc/codec"
 )
@@ -175,7 +176,7 @@ type request struct {
 }
 
 func (server *Server) serveCodec(cc codec.Codec) {
-	sending := new(sync.Mutex) // a response is written whole before the next
+	sending := new(sender) // a response is written whole before the next
 	wg := new(sync.WaitGroup)
 	for {
 		req, err := server.readRequest(cc)
@@ -239,9 +240,33 @@ func (server *Server) readRequest(cc codec.Codec) (*request, error) {
 	return req, nil
 }
 
-func (server *Server) sendResponse(cc codec.Codec, h *codec.Header, body any, sending *sync.Mutex) {
-	sending.Lock()
-	defer sending.Unlock()
+// sender lets many goroutines write frames on one codec. Each frame is
+// written whole under the lock, and the buffer is flushed only by a writer
+// that sees nobody else waiting: frames that queue up while one is being
+// written leave together in one system call, and the last frame of a burst
+// always flushes.
+type sender struct {
+	mu      sync.Mutex
+	waiting atomic.Int32 // writers between lock and unlock
+}
+
+func (s *sender) lock() {
+	s.waiting.Add(1)
+	s.mu.Lock()
+}
+
+// unlock flushes cc unless another writer is waiting, then releases the
+// lock; that writer will flush.
+func (s *sender) unlock(cc codec.Codec) error {
+	defer s.mu.Unlock()
+	if s.waiting.Add(-1) > 0 {
+		return nil
+	}
+	return cc.Flush()
+}
+
+func (server *Server) sendResponse(cc codec.Codec, h *codec.Header, body any, sending *sender) {
+	sending.lock()
 	err := cc.Write(h, body)
 	if err != nil && h.Error == "" {
 		// The reply could not be encoded: tell the client instead of
@@ -250,12 +275,15 @@ func (server *Server) sendResponse(cc codec.Codec, h *codec.Header, body any, se
 		h.Error = err.Error()
 		err = cc.Write(h, invalidRequest)
 	}
+	if flushErr := sending.unlock(cc); err == nil {
+		err = flushErr
+	}
 	if err != nil {
 		server.logf("geerpc: write response: %v", err)
 	}
 }
 
-func (server *Server) handleRequest(cc codec.Codec, req *request, sending *sync.Mutex, wg *sync.WaitGroup) {
+func (server *Server) handleRequest(cc codec.Codec, req *request, sending *sender, wg *sync.WaitGroup) {
 	defer wg.Done()
 	if err := req.svc.call(req.mtype, req.argv, req.replyv); err != nil {
 		if _, panicked := err.(*panicError); panicked {

@@ -16,6 +16,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"gee-rpc/day6-load-balance/geerpc/codec"
@@ -186,7 +187,7 @@ type request struct {
 }
 
 func (server *Server) serveCodec(cc codec.Codec, opt *Option) {
-	sending := new(sync.Mutex) // a response is written whole before the next
+	sending := new(sender) // a response is written whole before the next
 	wg := new(sync.WaitGroup)
 	for {
 		req, err := server.readRequest(cc)
@@ -250,9 +251,33 @@ func (server *Server) readRequest(cc codec.Codec) (*request, error) {
 	return req, nil
 }
 
-func (server *Server) sendResponse(cc codec.Codec, h *codec.Header, body any, sending *sync.Mutex) {
-	sending.Lock()
-	defer sending.Unlock()
+// sender lets many goroutines write frames on one codec. Each frame is
+// written whole under the lock, and the buffer is flushed only by a writer
+// that sees nobody else waiting: frames that queue up while one is being
+// written leave together in one system call, and the last frame of a burst
+// always flushes.
+type sender struct {
+	mu      sync.Mutex
+	waiting atomic.Int32 // writers between lock and unlock
+}
+
+func (s *sender) lock() {
+	s.waiting.Add(1)
+	s.mu.Lock()
+}
+
+// unlock flushes cc unless another writer is waiting, then releases the
+// lock; that writer will flush.
+func (s *sender) unlock(cc codec.Codec) error {
+	defer s.mu.Unlock()
+	if s.waiting.Add(-1) > 0 {
+		return nil
+	}
+	return cc.Flush()
+}
+
+func (server *Server) sendResponse(cc codec.Codec, h *codec.Header, body any, sending *sender) {
+	sending.lock()
 	err := cc.Write(h, body)
 	if err != nil && h.Error == "" {
 		// The reply could not be encoded: tell the client instead of
@@ -261,6 +286,9 @@ func (server *Server) sendResponse(cc codec.Codec, h *codec.Header, body any, se
 		h.Error = err.Error()
 		err = cc.Write(h, invalidRequest)
 	}
+	if flushErr := sending.unlock(cc); err == nil {
+		err = flushErr
+	}
 	if err != nil {
 		server.logf("geerpc: write response: %v", err)
 	}
@@ -268,7 +296,7 @@ func (server *Server) sendResponse(cc codec.Codec, h *codec.Header, body any, se
 
 // handleRequest calls the method and sends exactly one response: the
 // reply, the method's error, or, if timeout passes first, a timeout error.
-func (server *Server) handleRequest(cc codec.Codec, req *request, sending *sync.Mutex, wg *sync.WaitGroup, timeout time.Duration) {
+func (server *Server) handleRequest(cc codec.Codec, req *request, sending *sender, wg *sync.WaitGroup, timeout time.Duration) {
 	defer wg.Done()
 	if timeout <= 0 {
 		server.respond(cc, req, req.svc.call(req.mtype, req.argv, req.replyv), sending)
@@ -293,7 +321,7 @@ func (server *Server) handleRequest(cc codec.Codec, req *request, sending *sync.
 }
 
 // respond sends the method's reply, or its error.
-func (server *Server) respond(cc codec.Codec, req *request, err error, sending *sync.Mutex) {
+func (server *Server) respond(cc codec.Codec, req *request, err error, sending *sender) {
 	if err != nil {
 		if _, panicked := err.(*panicError); panicked {
 			server.logf("%v", err)

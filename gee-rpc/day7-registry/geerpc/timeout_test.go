@@ -109,7 +109,7 @@ func TestHandleTimeoutSendsExactlyOneErrorResponse(t *testing.T) {
 	}
 	cc := codec.NewGobCodec(conn)
 	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	if err := cc.Write(&codec.Header{ServiceMethod: "Slow.Wait", Seq: 1}, 1); err != nil {
+	if err := writeFrame(cc, &codec.Header{ServiceMethod: "Slow.Wait", Seq: 1}, 1); err != nil {
 		t.Fatal(err)
 	}
 	var h codec.Header
@@ -125,7 +125,7 @@ func TestHandleTimeoutSendsExactlyOneErrorResponse(t *testing.T) {
 	// Let the method finish late, then ask something else: the next
 	// frame must be the answer to seq 2, not a second answer to seq 1.
 	close(release)
-	if err := cc.Write(&codec.Header{ServiceMethod: "Foo.Sum", Seq: 2}, Args{1, 2}); err != nil {
+	if err := writeFrame(cc, &codec.Header{ServiceMethod: "Foo.Sum", Seq: 2}, Args{1, 2}); err != nil {
 		t.Fatal(err)
 	}
 	h = codec.Header{}

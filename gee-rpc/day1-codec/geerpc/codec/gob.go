@@ -39,10 +39,9 @@ func (c *GobCodec) ReadBody(body any) error {
 	return c.dec.Decode(body)
 }
 
-// Write encodes h and body into the buffer and flushes both with one write.
-// If either fails to encode, the connection is closed: the encoder already
-// counts the type descriptions it buffered as sent, so the stream cannot be
-// continued.
+// Write encodes h and body into the buffer. If either fails to encode, the
+// connection is closed: the encoder already counts the type descriptions it
+// buffered as sent, so the stream cannot be continued.
 func (c *GobCodec) Write(h *Header, body any) error {
 	if err := c.enc.Encode(h); err != nil {
 		return c.abort(fmt.Errorf("geerpc: gob encode header: %w", err))
@@ -50,11 +49,16 @@ func (c *GobCodec) Write(h *Header, body any) error {
 	if err := c.enc.Encode(body); err != nil {
 		return c.abort(fmt.Errorf("geerpc: gob encode body: %w", err))
 	}
+	return nil
+}
+
+// Flush sends the buffered frames.
+func (c *GobCodec) Flush() error {
 	return c.buf.Flush()
 }
 
 func (c *GobCodec) abort(err error) error {
-	c.buf.Reset(c.conn) // never put half a frame on the wire
+	c.buf.Reset(c.conn) // never put half a frame on the wire; the conn is closing anyway
 	_ = c.conn.Close()
 	return err
 }

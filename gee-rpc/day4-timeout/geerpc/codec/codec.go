@@ -15,15 +15,19 @@ type Header struct {
 }
 
 // Codec reads and writes frames on one connection. ReadHeader and ReadBody
-// are called by one goroutine; Write must be serialised by the caller.
+// are called by one goroutine; Write and Flush must be serialised by the
+// caller.
 type Codec interface {
 	io.Closer
 	ReadHeader(*Header) error
 	// ReadBody decodes the body into v, a pointer. With v == nil the body
 	// is read and discarded, which keeps the stream in step.
 	ReadBody(v any) error
-	// Write encodes one header and one body and flushes them together.
+	// Write encodes one header and one body into the write buffer.
 	Write(h *Header, body any) error
+	// Flush sends the buffered frames. Frames written by several callers
+	// in a row leave together, in one system call.
+	Flush() error
 }
 
 // NewCodecFunc builds a Codec on top of a connection.

@@ -30,6 +30,12 @@ func TestCodecRoundTrip(t *testing.T) {
 			if err := cc.Write(&Header{ServiceMethod: "Foo.Sum", Seq: 3, Error: "boom"}, "tail"); err != nil {
 				t.Fatal(err)
 			}
+			if conn.Len() != 0 {
+				t.Fatalf("%d bytes on the wire before Flush", conn.Len())
+			}
+			if err := cc.Flush(); err != nil {
+				t.Fatal(err)
+			}
 
 			var h Header
 			var a args
@@ -59,7 +65,11 @@ func TestCodecRoundTrip(t *testing.T) {
 
 func TestJsonFramesAreLines(t *testing.T) {
 	conn := new(bufConn)
-	if err := NewJsonCodec(conn).Write(&Header{ServiceMethod: "Foo.Sum", Seq: 5}, args{1, 2}); err != nil {
+	cc := NewJsonCodec(conn)
+	if err := cc.Write(&Header{ServiceMethod: "Foo.Sum", Seq: 5}, args{1, 2}); err != nil {
+		t.Fatal(err)
+	}
+	if err := cc.Flush(); err != nil {
 		t.Fatal(err)
 	}
 	want := `{"ServiceMethod":"Foo.Sum","Seq":5,"Error":""}` + "\n" + `{"A":1,"B":2}` + "\n"
@@ -71,11 +81,12 @@ func TestJsonFramesAreLines(t *testing.T) {
 func TestUnencodableBody(t *testing.T) {
 	t.Run("json writes nothing", func(t *testing.T) {
 		conn := new(bufConn)
-		err := NewJsonCodec(conn).Write(&Header{Seq: 1}, make(chan int))
+		cc := NewJsonCodec(conn)
+		err := cc.Write(&Header{Seq: 1}, make(chan int))
 		if err == nil || !strings.HasPrefix(err.Error(), "geerpc: json encode body") {
 			t.Fatalf("err = %v", err)
 		}
-		if conn.Len() != 0 || conn.closed {
+		if err := cc.Flush(); err != nil || conn.Len() != 0 || conn.closed {
 			t.Fatalf("wrote %q, closed=%v; want nothing written, still open", conn.String(), conn.closed)
 		}
 	})

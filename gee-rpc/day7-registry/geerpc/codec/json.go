@@ -45,20 +45,23 @@ func (c *JsonCodec) ReadBody(body any) error {
 	return c.dec.Decode(body)
 }
 
-// Write encodes h and body into the buffer and flushes both with one write.
-// The body is marshalled first so that a body JSON cannot encode never
-// leaves a header without its body on the wire.
+// Write encodes h and body into the buffer. The body is marshalled first so
+// that a body JSON cannot encode never leaves a header without its body in
+// the buffer.
 func (c *JsonCodec) Write(h *Header, body any) error {
 	b, err := json.Marshal(body)
 	if err != nil {
 		return fmt.Errorf("geerpc: json encode body: %w", err)
 	}
 	if err := c.enc.Encode(h); err != nil {
-		c.buf.Reset(c.conn)
 		return fmt.Errorf("geerpc: json encode header: %w", err)
 	}
 	c.buf.Write(b)
-	c.buf.WriteByte('\n')
+	return c.buf.WriteByte('\n')
+}
+
+// Flush sends the buffered frames.
+func (c *JsonCodec) Flush() error {
 	return c.buf.Flush()
 }
 
