@@ -135,6 +135,9 @@ type entry struct {
 	node route.Node
 	sc   balancer.SubConn
 	st   *nodeState
+	// done is the Done callback of a policy whose callback needs nothing
+	// but the entry; made once in prepare so that a pick allocates nothing.
+	done func(balancer.DoneInfo)
 }
 
 // RouteNode implements route.Candidate.

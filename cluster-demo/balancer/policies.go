@@ -2,7 +2,6 @@ package balancer
 
 import (
 	"context"
-	"hash/fnv"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -55,6 +54,7 @@ func (s *smoothWeighted) prepare(_ Config, entries []*entry) chooser {
 			w.efficient = w.weight
 			w.current = 0
 		}
+		e.done = func(di balancer.DoneInfo) { s.done(w, di.Err) }
 	}
 	s.mu.Unlock()
 	return func(_ balancer.PickInfo, cands []*entry) (*entry, func(balancer.DoneInfo)) {
@@ -75,7 +75,7 @@ func (s *smoothWeighted) prepare(_ Config, entries []*entry) chooser {
 			bw.current = 0
 		}
 		s.mu.Unlock()
-		return best, func(di balancer.DoneInfo) { s.done(bw, di.Err) }
+		return best, best.done
 	}
 }
 
@@ -137,12 +137,19 @@ func HashKeyFrom(ctx context.Context) (string, bool) {
 	return k, ok
 }
 
+// hash64 is 64-bit FNV-1a (inlined: hash/fnv would cost an interface and a
+// byte-slice conversion per pick) finished with the splitmix64 mixer, since
+// FNV spreads short, similar keys poorly in the low bits.
 func hash64(s string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(s))
-	// FNV spreads short, similar keys poorly in the low bits; finish with
-	// the splitmix64 mixer.
-	x := h.Sum64()
+	const (
+		offset64 = 14695981039346656037
+		prime64  = 1099511628211
+	)
+	x := uint64(offset64)
+	for i := 0; i < len(s); i++ {
+		x ^= uint64(s[i])
+		x *= prime64
+	}
 	x ^= x >> 30
 	x *= 0xbf58476d1ce4e5b9
 	x ^= x >> 27
@@ -217,7 +224,11 @@ type leastActive struct{ next atomic.Uint64 }
 
 type activeState struct{ n atomic.Int64 }
 
-func (l *leastActive) prepare(Config, []*entry) chooser {
+func (l *leastActive) prepare(_ Config, entries []*entry) chooser {
+	for _, e := range entries {
+		a := &e.st.active
+		e.done = func(balancer.DoneInfo) { a.n.Add(-1) }
+	}
 	return func(_ balancer.PickInfo, cands []*entry) (*entry, func(balancer.DoneInfo)) {
 		var tied [16]*entry // the least busy candidates, on the stack while few
 		ties := tied[:0]
@@ -232,9 +243,8 @@ func (l *leastActive) prepare(Config, []*entry) chooser {
 			}
 		}
 		best := ties[l.next.Add(1)%uint64(len(ties))]
-		a := &best.st.active
-		a.n.Add(1)
-		return best, func(balancer.DoneInfo) { a.n.Add(-1) }
+		best.st.active.n.Add(1)
+		return best, best.done
 	}
 }
 
@@ -258,24 +268,40 @@ const (
 	errorPenalty  = time.Second
 )
 
+// latencyState is written under mu by Done callbacks and read without a
+// lock by picks; a pick may see an average and a time from two different
+// updates, which only makes one comparison slightly approximate.
 type latencyState struct {
 	inflight atomic.Int64
+	avgBits  atomic.Uint64 // float64 nanoseconds, as of updated
+	updated  atomic.Int64  // unix nanoseconds
 
-	mu      sync.Mutex
-	avg     float64 // nanoseconds, as of updated
-	updated time.Time
+	mu sync.Mutex // serialises updates
 }
 
 // decayed is the average as of now.
 func (l *latencyState) decayed(now time.Time, halfLife time.Duration) float64 {
-	if l.avg == 0 {
+	avg := math.Float64frombits(l.avgBits.Load())
+	if avg == 0 {
 		return 0
 	}
-	elapsed := now.Sub(l.updated)
+	elapsed := now.UnixNano() - l.updated.Load()
 	if elapsed <= 0 {
-		return l.avg
+		return avg
 	}
-	return l.avg * math.Exp2(-float64(elapsed)/float64(halfLife))
+	return avg * math.Exp2(-float64(elapsed)/float64(halfLife))
+}
+
+func (l *latencyState) record(end time.Time, sample float64, halfLife time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	prev := l.decayed(end, halfLife)
+	avg := sample
+	if prev != 0 {
+		avg = prev + latencyWeight*(sample-prev)
+	}
+	l.avgBits.Store(math.Float64bits(avg))
+	l.updated.Store(end.UnixNano())
 }
 
 func (f *fastest) prepare(cfg Config, _ []*entry) chooser {
@@ -288,10 +314,7 @@ func (f *fastest) prepare(cfg Config, _ []*entry) chooser {
 		for i := range cands {
 			e := cands[(start+i)%len(cands)]
 			l := &e.st.latency
-			l.mu.Lock()
-			avg := l.decayed(now, halfLife)
-			l.mu.Unlock()
-			if cost := avg * float64(l.inflight.Load()+1); cost < bestCost {
+			if cost := l.decayed(now, halfLife) * float64(l.inflight.Load()+1); cost < bestCost {
 				best, bestCost = e, cost
 			}
 		}
@@ -304,15 +327,7 @@ func (f *fastest) prepare(cfg Config, _ []*entry) chooser {
 			if nodeFault(di.Err) {
 				sample = max(sample, float64(errorPenalty))
 			}
-			l.mu.Lock()
-			defer l.mu.Unlock()
-			prev := l.decayed(end, halfLife)
-			if prev == 0 {
-				l.avg = sample
-			} else {
-				l.avg = prev + latencyWeight*(sample-prev)
-			}
-			l.updated = end
+			l.record(end, sample, halfLife)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package balancer
 
 import (
 	"context"
+	"math"
 	"testing"
 	"time"
 
@@ -115,7 +116,8 @@ func TestFastestDecaysOldLatency(t *testing.T) {
 	// b stays busy answering; a, idle, decays: 100ms halves to 6.25ms after
 	// four half-lives, below b's 10ms, so a gets tried again.
 	now = now.Add(4 * time.Second)
-	es[1].st.latency.avg, es[1].st.latency.updated = float64(10*time.Millisecond), now
+	es[1].st.latency.avgBits.Store(math.Float64bits(float64(10 * time.Millisecond)))
+	es[1].st.latency.updated.Store(now.UnixNano())
 	if got, _ := choose(balancer.PickInfo{}, es); got != es[0] {
 		t.Fatal("the once-slow node is never tried again")
 	}
@@ -128,7 +130,7 @@ func TestFastestCountsFailuresAsSlow(t *testing.T) {
 	choose := f.prepare(Config{HalfLife: Duration(time.Second)}, es)
 	_, done := choose(balancer.PickInfo{}, es)
 	done(balancer.DoneInfo{Err: status.Error(codes.Unavailable, "down")}) // instant failure
-	if avg := es[0].st.latency.avg; avg < float64(errorPenalty) {
+	if avg := math.Float64frombits(es[0].st.latency.avgBits.Load()); avg < float64(errorPenalty) {
 		t.Fatalf("a failing node looks fast: average %v", time.Duration(avg))
 	}
 }

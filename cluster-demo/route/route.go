@@ -45,72 +45,98 @@ type Candidate interface {
 	RouteNode() Node
 }
 
-type groupKey struct{}
-type directKey struct{}
-type excludeKey struct{}
-type healthKey struct{}
+// rules are the routing rules of a context. They live under one context
+// key, so a pick costs one context lookup however many rules exist; every
+// With* function stores a modified copy and never changes the parent's.
+type rules struct {
+	group     string
+	hasGroup  bool
+	direct    string
+	hasDirect bool
+	exclude   []string
+	health    *Health
+}
+
+type rulesKey struct{}
+
+func rulesFrom(ctx context.Context) *rules {
+	r, _ := ctx.Value(rulesKey{}).(*rules)
+	return r
+}
+
+// with returns ctx carrying a copy of its rules changed by change.
+func with(ctx context.Context, change func(*rules)) context.Context {
+	var r rules
+	if prev := rulesFrom(ctx); prev != nil {
+		r = *prev
+	}
+	change(&r)
+	return context.WithValue(ctx, rulesKey{}, &r)
+}
 
 // WithGroup routes calls made with the returned context to nodes of group
 // g, here and (through outgoing metadata) in every service the call reaches
 // whose server uses ServerInterceptor.
 func WithGroup(ctx context.Context, g string) context.Context {
-	ctx = context.WithValue(ctx, groupKey{}, g)
+	ctx = with(ctx, func(r *rules) { r.group, r.hasGroup = g, true })
 	md, _ := metadata.FromOutgoingContext(ctx)
 	md = md.Copy()
 	md.Set(GroupMetadataKey, g)
 	return metadata.NewOutgoingContext(ctx, md)
 }
 
-// GroupFrom returns the group of ctx: the one set by WithGroup, else one
-// found in the outgoing metadata. Incoming metadata does not count: a server
-// passes the group on by using ServerInterceptor, which also forwards it to
-// the next hop.
+// GroupFrom returns the group set by WithGroup. Metadata alone does not
+// count: it only carries the group between processes, and
+// ServerInterceptor turns it back into a WithGroup on the receiving side.
 func GroupFrom(ctx context.Context) (string, bool) {
-	if g, ok := ctx.Value(groupKey{}).(string); ok {
-		return g, true
-	}
-	if vals := metadata.ValueFromOutgoingContext(ctx, GroupMetadataKey); len(vals) > 0 {
-		return vals[0], true
+	if r := rulesFrom(ctx); r != nil && r.hasGroup {
+		return r.group, true
 	}
 	return "", false
 }
 
 // WithDirect sends calls made with the returned context to addr only.
 func WithDirect(ctx context.Context, addr string) context.Context {
-	return context.WithValue(ctx, directKey{}, addr)
+	return with(ctx, func(r *rules) { r.direct, r.hasDirect = addr, true })
 }
 
 // DirectFrom returns the address set by WithDirect.
 func DirectFrom(ctx context.Context) (string, bool) {
-	addr, ok := ctx.Value(directKey{}).(string)
-	return addr, ok
+	if r := rulesFrom(ctx); r != nil && r.hasDirect {
+		return r.direct, true
+	}
+	return "", false
 }
 
 // WithExclude keeps calls made with the returned context away from addrs,
 // in addition to addresses excluded by a parent context.
 func WithExclude(ctx context.Context, addrs ...string) context.Context {
-	prev := Excluded(ctx)
-	all := make([]string, 0, len(prev)+len(addrs))
-	all = append(append(all, prev...), addrs...)
-	return context.WithValue(ctx, excludeKey{}, all)
+	return with(ctx, func(r *rules) {
+		// A fresh slice: the parent's rules share the old one.
+		r.exclude = append(append(make([]string, 0, len(r.exclude)+len(addrs)), r.exclude...), addrs...)
+	})
 }
 
 // Excluded returns the addresses excluded by WithExclude.
 func Excluded(ctx context.Context) []string {
-	addrs, _ := ctx.Value(excludeKey{}).([]string)
-	return addrs
+	if r := rulesFrom(ctx); r != nil {
+		return r.exclude
+	}
+	return nil
 }
 
 // WithHealth makes calls with the returned context skip nodes h marks
 // unhealthy.
 func WithHealth(ctx context.Context, h *Health) context.Context {
-	return context.WithValue(ctx, healthKey{}, h)
+	return with(ctx, func(r *rules) { r.health = h })
 }
 
 // HealthFrom returns the Health set by WithHealth.
 func HealthFrom(ctx context.Context) (*Health, bool) {
-	h, ok := ctx.Value(healthKey{}).(*Health)
-	return h, ok && h != nil
+	if r := rulesFrom(ctx); r != nil && r.health != nil {
+		return r.health, true
+	}
+	return nil, false
 }
 
 // Filter returns the nodes a call with ctx may go to, in their original
@@ -124,26 +150,30 @@ func Filter[T Candidate](ctx context.Context, nodes []T) ([]T, error) {
 	if len(nodes) == 0 {
 		return nil, status.Error(codes.Unavailable, "route: no nodes to choose from")
 	}
-	if addr, ok := DirectFrom(ctx); ok {
-		nodes = keep(nodes, func(n Node) bool { return n.Addr == addr })
+	r := rulesFrom(ctx)
+	if r == nil {
+		return nodes, nil
+	}
+	if r.hasDirect {
+		nodes = keep(nodes, func(n Node) bool { return n.Addr == r.direct })
 		if len(nodes) == 0 {
-			return nil, status.Errorf(codes.Unavailable, "route: direct filter: no node at %s", addr)
+			return nil, status.Errorf(codes.Unavailable, "route: direct filter: no node at %s", r.direct)
 		}
 	}
-	if excluded := Excluded(ctx); len(excluded) > 0 {
-		nodes = keep(nodes, func(n Node) bool { return !slices.Contains(excluded, n.Addr) })
+	if len(r.exclude) > 0 {
+		nodes = keep(nodes, func(n Node) bool { return !slices.Contains(r.exclude, n.Addr) })
 		if len(nodes) == 0 {
-			return nil, status.Errorf(codes.Unavailable, "route: exclude filter: all nodes excluded (%d addresses)", len(excluded))
+			return nil, status.Errorf(codes.Unavailable, "route: exclude filter: all nodes excluded (%d addresses)", len(r.exclude))
 		}
 	}
-	if g, ok := GroupFrom(ctx); ok {
-		nodes = keep(nodes, func(n Node) bool { return n.Group == g })
+	if r.hasGroup {
+		nodes = keep(nodes, func(n Node) bool { return n.Group == r.group })
 		if len(nodes) == 0 {
-			return nil, status.Errorf(codes.Unavailable, "route: group filter: no node in group %q", g)
+			return nil, status.Errorf(codes.Unavailable, "route: group filter: no node in group %q", r.group)
 		}
 	}
-	if h, ok := HealthFrom(ctx); ok {
-		nodes = keep(nodes, func(n Node) bool { return h.Healthy(n.Addr) })
+	if r.health != nil {
+		nodes = keep(nodes, func(n Node) bool { return r.health.Healthy(n.Addr) })
 		if len(nodes) == 0 {
 			return nil, status.Error(codes.Unavailable, "route: health filter: every node is marked unhealthy")
 		}
