@@ -26,6 +26,7 @@ type PeerLoadError struct {
 	Message string // the owner's error message
 }
 
+// Error reports the owner, the key and the owner's message.
 func (e *PeerLoadError) Error() string {
 	return fmt.Sprintf("geecache: peer %s could not load %q: %s", e.Peer, e.Key, e.Message)
 }

@@ -82,6 +82,7 @@ type PanicError struct {
 	Stack []byte // the stack of the panicking goroutine
 }
 
+// Error reports the panic value; the stack is in Stack.
 func (p *PanicError) Error() string {
 	return fmt.Sprintf("singleflight: function panicked: %v", p.Value)
 }
