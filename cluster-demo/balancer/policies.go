@@ -35,9 +35,9 @@ func (r *roundRobin) prepare(_ Config, _ []*entry) chooser {
 type smoothWeighted struct{ mu sync.Mutex }
 
 type weightedState struct {
-	weight    int64 // configured weight the state was set up for
-	efficient int64
-	current   int64
+	weight    atomic.Int64 // configured weight the state was set up for
+	efficient atomic.Int64 // changed by Done callbacks without taking mu
+	current   int64        // guarded by smoothWeighted.mu
 }
 
 // currentLimit keeps current weights bounded even when route filters keep
@@ -49,9 +49,9 @@ func (s *smoothWeighted) prepare(_ Config, entries []*entry) chooser {
 	s.mu.Lock()
 	for _, e := range entries {
 		w := &e.st.weighted
-		if w.weight != int64(e.node.Weight) { // new node or new weight
-			w.weight = int64(e.node.Weight)
-			w.efficient = w.weight
+		if w.weight.Load() != int64(e.node.Weight) { // new node or new weight
+			w.weight.Store(int64(e.node.Weight))
+			w.efficient.Store(int64(e.node.Weight))
 			w.current = 0
 		}
 		e.done = func(di balancer.DoneInfo) { s.done(w, di.Err) }
@@ -63,8 +63,9 @@ func (s *smoothWeighted) prepare(_ Config, entries []*entry) chooser {
 		var best *entry
 		for _, e := range cands {
 			w := &e.st.weighted
-			w.current += w.efficient
-			total += w.efficient
+			eff := w.efficient.Load()
+			w.current += eff
+			total += eff
 			if best == nil || w.current > best.st.weighted.current {
 				best = e
 			}
@@ -79,14 +80,25 @@ func (s *smoothWeighted) prepare(_ Config, entries []*entry) chooser {
 	}
 }
 
+// done adjusts the efficient weight with compare-and-swap, so that the
+// common case (a success at full weight) costs two atomic loads and no lock.
 func (s *smoothWeighted) done(w *weightedState, err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if nodeFault(err) {
-		w.efficient -= max(1, w.weight/2)
-		w.efficient = max(1, w.efficient)
-	} else if err == nil && w.efficient < w.weight {
-		w.efficient++
+	switch {
+	case nodeFault(err):
+		for {
+			eff := w.efficient.Load()
+			lowered := max(1, eff-max(1, w.weight.Load()/2))
+			if lowered == eff || w.efficient.CompareAndSwap(eff, lowered) {
+				return
+			}
+		}
+	case err == nil:
+		for {
+			eff := w.efficient.Load()
+			if eff >= w.weight.Load() || w.efficient.CompareAndSwap(eff, eff+1) {
+				return
+			}
+		}
 	}
 }
 

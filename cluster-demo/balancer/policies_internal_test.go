@@ -34,29 +34,29 @@ func TestSmoothWeightedEfficientWeightNeverZeroNorAboveWeight(t *testing.T) {
 		} else {
 			done(balancer.DoneInfo{})
 		}
-		if heavy.efficient < 1 || heavy.efficient > heavy.weight {
-			t.Fatalf("efficient weight %d out of 1..%d", heavy.efficient, heavy.weight)
+		if eff, w := heavy.efficient.Load(), heavy.weight.Load(); eff < 1 || eff > w {
+			t.Fatalf("efficient weight %d out of 1..%d", eff, w)
 		}
 	}
-	if heavy.efficient != 1 {
-		t.Fatalf("after steady failures efficient weight is %d, want the floor 1", heavy.efficient)
+	if eff := heavy.efficient.Load(); eff != 1 {
+		t.Fatalf("after steady failures efficient weight is %d, want the floor 1", eff)
 	}
 	// Caller mistakes say nothing about the node.
 	for _, e := range es {
-		e.st.weighted.efficient = e.st.weighted.weight
+		e.st.weighted.efficient.Store(e.st.weighted.weight.Load())
 	}
 	_, done := choose(balancer.PickInfo{Ctx: context.Background()}, es[:1])
 	done(balancer.DoneInfo{Err: status.Error(codes.InvalidArgument, "bad id")})
-	if heavy.efficient != heavy.weight {
-		t.Fatalf("InvalidArgument lowered the weight to %d", heavy.efficient)
+	if heavy.efficient.Load() != heavy.weight.Load() {
+		t.Fatalf("InvalidArgument lowered the weight to %d", heavy.efficient.Load())
 	}
-	heavy.efficient = 1
+	heavy.efficient.Store(1)
 	for i := 0; i < 100; i++ {
 		_, done := choose(balancer.PickInfo{Ctx: context.Background()}, es)
 		done(balancer.DoneInfo{})
 	}
-	if heavy.efficient != heavy.weight {
-		t.Fatalf("after successes efficient weight is %d, want it back at %d", heavy.efficient, heavy.weight)
+	if heavy.efficient.Load() != heavy.weight.Load() {
+		t.Fatalf("after successes efficient weight is %d, want it back at %d", heavy.efficient.Load(), heavy.weight.Load())
 	}
 }
 
@@ -80,11 +80,11 @@ func TestWeightChangeResetsSmoothWeightedState(t *testing.T) {
 	s := &smoothWeighted{}
 	es := entries(4)
 	s.prepare(Config{}, es)
-	es[0].st.weighted.efficient = 1
+	es[0].st.weighted.efficient.Store(1)
 	es[0].node.Weight = 8 // the registry now says 8
 	s.prepare(Config{}, es)
-	if w := es[0].st.weighted; w.weight != 8 || w.efficient != 8 {
-		t.Fatalf("after a weight change: %+v, want weight and efficient 8", w)
+	if w := &es[0].st.weighted; w.weight.Load() != 8 || w.efficient.Load() != 8 {
+		t.Fatalf("after a weight change: weight %d efficient %d, want 8 and 8", w.weight.Load(), w.efficient.Load())
 	}
 }
 
