@@ -162,8 +162,11 @@ func register(name string, newPolicy func() policy) {
 	balancer.Register(&builder{name: name, newPolicy: newPolicy})
 }
 
+// Name implements balancer.Builder.
 func (b *builder) Name() string { return b.name }
 
+// Build implements balancer.Builder: a base balancer around a picker
+// builder of this ClientConn's own.
 func (b *builder) Build(cc balancer.ClientConn, opts balancer.BuildOptions) balancer.Balancer {
 	pb := &pickerBuilder{policy: b.newPolicy(), states: make(map[string]*nodeState), cfg: Config{}.withDefaults()}
 	inner := base.NewBalancerBuilder(b.name, pb, base.Config{HealthCheck: true}).Build(cc, opts)
@@ -196,6 +199,8 @@ type configured struct {
 	pb *pickerBuilder
 }
 
+// UpdateClientConnState hands the parsed Config to the picker builder,
+// then lets base handle the new addresses.
 func (c *configured) UpdateClientConnState(s balancer.ClientConnState) error {
 	if cfg, ok := s.BalancerConfig.(*Config); ok && cfg != nil {
 		c.pb.setConfig(cfg.withDefaults())

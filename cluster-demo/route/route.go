@@ -227,4 +227,5 @@ type groupStream struct {
 	ctx context.Context
 }
 
+// Context returns the stream context carrying the group.
 func (s *groupStream) Context() context.Context { return s.ctx }

@@ -40,6 +40,8 @@ type gateway struct {
 	users userpb.UserServiceClient
 }
 
+// GetByID forwards to the user tier with the caller's context, which
+// holds the group ServerInterceptor restored.
 func (g *gateway) GetByID(ctx context.Context, req *userpb.GetByIDRequest) (*userpb.User, error) {
 	u, err := g.users.GetByID(ctx, req)
 	if err != nil {
