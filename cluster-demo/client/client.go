@@ -42,6 +42,9 @@ func Dial(ctx context.Context, reg registry.Registry, service, balancerName stri
 	if service == "" {
 		return nil, fmt.Errorf("client: dial needs a service name")
 	}
+	if reg == nil {
+		return nil, fmt.Errorf("client: dial %q needs a registry", service)
+	}
 	sc, err := ServiceConfig(balancerName, nil)
 	if err != nil {
 		return nil, err

@@ -54,6 +54,9 @@ func TestDialRejectsUnknownBalancer(t *testing.T) {
 	if _, err := client.Dial(context.Background(), reg, "", balancer.RoundRobin); err == nil {
 		t.Fatal("empty service name accepted")
 	}
+	if _, err := client.Dial(context.Background(), nil, "user", balancer.RoundRobin); err == nil || !strings.Contains(err.Error(), "registry") {
+		t.Fatalf("nil registry: %v, want an error naming the registry", err)
+	}
 }
 
 func TestDialGivesUpWhenNoInstanceAppears(t *testing.T) {

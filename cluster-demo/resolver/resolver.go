@@ -44,6 +44,9 @@ func (b *Builder) Scheme() string { return Scheme }
 // Build implements resolver.Builder. It subscribes to the service named by
 // the target's endpoint and returns once the subscription is open.
 func (b *Builder) Build(target resolver.Target, cc resolver.ClientConn, _ resolver.BuildOptions) (resolver.Resolver, error) {
+	if b.reg == nil {
+		return nil, fmt.Errorf("resolver: no registry to resolve %q from", target.URL.String())
+	}
 	service := target.Endpoint()
 	if service == "" {
 		return nil, fmt.Errorf("resolver: target %q names no service, want %s", target.URL.String(), Target("<service>"))

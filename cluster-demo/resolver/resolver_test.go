@@ -128,6 +128,12 @@ func TestResolverReportsClosedRegistry(t *testing.T) {
 	}
 }
 
+func TestBuilderWithoutRegistryIsAnError(t *testing.T) {
+	if _, err := build(t, nil, resolver.Target("user"), &recordingConn{}); err == nil || !strings.Contains(err.Error(), "no registry") {
+		t.Fatalf("err %v, want one saying there is no registry", err)
+	}
+}
+
 func TestTargetWithoutServiceIsAnError(t *testing.T) {
 	reg := registry.NewMemory()
 	defer reg.Close()

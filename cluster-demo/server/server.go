@@ -87,6 +87,10 @@ func (s *Server) Start(ctx context.Context, addr string) error {
 
 // Serve is Start on an existing listener; the server owns lis afterwards.
 func (s *Server) Serve(ctx context.Context, lis net.Listener) error {
+	if s.reg == nil {
+		lis.Close()
+		return errors.New("server: no registry to register in")
+	}
 	s.mu.Lock()
 	if s.started || s.stopped {
 		s.mu.Unlock()

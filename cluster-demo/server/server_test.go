@@ -87,6 +87,9 @@ func TestStartFailsCleanly(t *testing.T) {
 	if err := server.New(reg, "user").Start(context.Background(), "not an address"); err == nil || !strings.HasPrefix(err.Error(), "server: listen") {
 		t.Fatalf("Start on a bad address = %v", err)
 	}
+	if err := server.New(nil, "user").Start(context.Background(), "127.0.0.1:0"); err == nil || !strings.Contains(err.Error(), "registry") {
+		t.Fatalf("Start without a registry = %v", err)
+	}
 	reg.Close()
 	s := server.New(reg, "user")
 	if err := s.Start(context.Background(), "127.0.0.1:0"); err == nil || !strings.Contains(err.Error(), "closed") {
