@@ -150,3 +150,35 @@ func TestParseConfig(t *testing.T) {
 		}
 	}
 }
+
+// Regression: comparing averages alone sent every concurrent pick made
+// between two Done callbacks to the same node (the demo's slow node got 573
+// of 1000 calls). Calls in flight now count in the cost.
+func TestFastestDoesNotHerdConcurrentCallsOntoOneNode(t *testing.T) {
+	now := time.Unix(1000, 0)
+	f := &fastest{now: func() time.Time { return now }}
+	es := entries(1, 1, 1)
+	for i, ms := range []float64{1, 1.2, 3} {
+		es[i].st.latency.avgBits.Store(math.Float64bits(ms * float64(time.Millisecond)))
+		es[i].st.latency.updated.Store(now.UnixNano())
+	}
+	choose := f.prepare(Config{HalfLife: Duration(time.Second)}, es)
+	got := map[string]int{}
+	var dones []func(balancer.DoneInfo)
+	for i := 0; i < 8; i++ { // eight callers pick before any call ends
+		e, done := choose(balancer.PickInfo{}, es)
+		got[e.node.Addr]++
+		dones = append(dones, done)
+	}
+	if got["a"] > 4 || got["b"] == 0 {
+		t.Fatalf("8 concurrent picks went %v; want them shared, not piled on the fastest", got)
+	}
+	for _, done := range dones {
+		done(balancer.DoneInfo{})
+	}
+	for _, e := range es {
+		if n := e.st.latency.inflight.Load(); n != 0 {
+			t.Fatalf("%s has %d calls in flight after every Done", e.node.Addr, n)
+		}
+	}
+}
