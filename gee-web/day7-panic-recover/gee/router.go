@@ -7,13 +7,29 @@ import (
 	"strings"
 )
 
-// router keeps one trie per HTTP method.
+// router keeps one trie per HTTP method. A short slice searched in order is
+// cheaper than a map for the handful of methods a server uses.
 type router struct {
-	roots map[string]*node
+	trees []methodTree
+}
+
+type methodTree struct {
+	method string
+	root   *node
 }
 
 func newRouter() *router {
-	return &router{roots: make(map[string]*node)}
+	return &router{}
+}
+
+// root returns the trie of method, or nil.
+func (r *router) root(method string) *node {
+	for _, tree := range r.trees {
+		if tree.method == method {
+			return tree.root
+		}
+	}
+	return nil
 }
 
 // addRoute panics on malformed patterns and on routes that clash with an
@@ -26,10 +42,10 @@ func (r *router) addRoute(method string, pattern string, handler HandlerFunc) {
 	if handler == nil {
 		panic(fmt.Sprintf("gee: nil handler for %s %s", method, pattern))
 	}
-	root, ok := r.roots[method]
-	if !ok {
+	root := r.root(method)
+	if root == nil {
 		root = &node{}
-		r.roots[method] = root
+		r.trees = append(r.trees, methodTree{method, root})
 	}
 	root.insert(method, pattern, handler)
 }
@@ -37,8 +53,8 @@ func (r *router) addRoute(method string, pattern string, handler HandlerFunc) {
 // getRoute finds the route for method and path, appending its parameters to
 // params. It allocates nothing when params has room.
 func (r *router) getRoute(method string, path string, params *[]routeParam) *node {
-	root, ok := r.roots[method]
-	if !ok {
+	root := r.root(method)
+	if root == nil {
 		return nil
 	}
 	return root.search(path, params)
@@ -48,9 +64,9 @@ func (r *router) getRoute(method string, path string, params *[]routeParam) *nod
 func (r *router) allowed(path string) []string {
 	var methods []string
 	var scratch []routeParam
-	for method, root := range r.roots {
-		if root.search(path, &scratch) != nil {
-			methods = append(methods, method)
+	for _, tree := range r.trees {
+		if tree.root.search(path, &scratch) != nil {
+			methods = append(methods, tree.method)
 		}
 		scratch = scratch[:0]
 	}
