@@ -9,9 +9,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
-// Hash maps bytes to a point on the ring.
+// Hash maps bytes to a point on the ring. It must not modify or keep data:
+// Get passes it the bytes of the key string itself, without a copy.
 type Hash func(data []byte) uint32
 
 // Map is a hash ring. It is not safe for concurrent Add and Get; guard it
@@ -19,7 +21,8 @@ type Hash func(data []byte) uint32
 type Map struct {
 	hash     Hash
 	replicas int
-	ring     []vnode // sorted by point, then by peer
+	points   []uint32 // the virtual nodes' points, sorted
+	owners   []string // owners[i] is the peer of points[i]
 	peers    map[string]bool
 }
 
@@ -44,19 +47,32 @@ func New(replicas int, fn Hash) *Map {
 
 // Add puts peers on the ring. Empty names and peers already on the ring are
 // ignored, so adding a peer twice does not double its share.
+//
+// The ring is kept as two parallel slices rather than one slice of
+// (point, peer) pairs: Get's binary search then walks 4-byte points that sit
+// close together in memory.
 func (m *Map) Add(peers ...string) {
+	ring := make([]vnode, len(m.points))
+	for i, p := range m.points {
+		ring[i] = vnode{p, m.owners[i]}
+	}
 	for _, peer := range peers {
 		if peer == "" || m.peers[peer] {
 			continue
 		}
 		m.peers[peer] = true
 		for i := range m.replicas {
-			m.ring = append(m.ring, vnode{m.hash([]byte(vnodeName(peer, i))), peer})
+			ring = append(ring, vnode{m.hash([]byte(vnodeName(peer, i))), peer})
 		}
 	}
-	slices.SortFunc(m.ring, func(a, b vnode) int {
+	slices.SortFunc(ring, func(a, b vnode) int {
 		return cmp.Or(cmp.Compare(a.point, b.point), strings.Compare(a.peer, b.peer))
 	})
+	m.points, m.owners = m.points[:0], m.owners[:0]
+	for _, v := range ring {
+		m.points = append(m.points, v.point)
+		m.owners = append(m.owners, v.peer)
+	}
 }
 
 // vnodeName names the i-th virtual node of peer. The index comes last,
@@ -75,26 +91,26 @@ func vnodeName(peer string, i int) string {
 // steals the other's keys and the result does not depend on the order in
 // which the peers were added.
 func (m *Map) Get(key string) string {
-	if len(m.ring) == 0 {
+	if len(m.points) == 0 {
 		return ""
 	}
-	h := m.hash([]byte(key))
-	i, _ := slices.BinarySearchFunc(m.ring, h, func(v vnode, target uint32) int {
-		return cmp.Compare(v.point, target)
-	})
-	if i == len(m.ring) {
+	// []byte(key) would allocate a copy on every Get (the hash is called
+	// through a func value, so the compiler cannot keep it on the stack).
+	// The key's own bytes are read-only and the hash only reads them.
+	i, _ := slices.BinarySearch(m.points, m.hash(unsafe.Slice(unsafe.StringData(key), len(key))))
+	if i == len(m.points) {
 		i = 0 // wrap around the ring
 	}
-	if i+1 < len(m.ring) && m.ring[i+1].point == m.ring[i].point {
-		return m.ring[i+tieBreak(m.ring[i:], key)].peer
+	if i+1 < len(m.points) && m.points[i+1] == m.points[i] {
+		i += tieBreak(m.points[i:], key)
 	}
-	return m.ring[i].peer
+	return m.owners[i]
 }
 
 // tieBreak picks one of the virtual nodes that share run[0]'s point.
-func tieBreak(run []vnode, key string) int {
+func tieBreak(run []uint32, key string) int {
 	n := 1
-	for n < len(run) && run[n].point == run[0].point {
+	for n < len(run) && run[n] == run[0] {
 		n++
 	}
 	return int(fnv32a(key) % uint32(n))

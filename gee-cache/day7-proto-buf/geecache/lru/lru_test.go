@@ -147,3 +147,41 @@ func TestNilValueCountsZeroBytes(t *testing.T) {
 		t.Fatalf("oversized update kept, nbytes = %d", c.nbytes)
 	}
 }
+
+// checkInvariants walks the recency list both ways and compares it with
+// the map and the byte count.
+func checkInvariants(t *testing.T, c *Cache) {
+	t.Helper()
+	n, bytes := 0, int64(0)
+	for e := c.root.next; e != &c.root; e = e.next {
+		if e.next.prev != e || c.cache[e.key] != e {
+			t.Fatalf("broken links or map at %q", e.key)
+		}
+		n++
+		bytes += int64(len(e.key)) + sizeOf(e.value)
+	}
+	if n != len(c.cache) || bytes != c.nbytes {
+		t.Fatalf("list has %d entries of %d bytes; map has %d, nbytes = %d", n, bytes, len(c.cache), c.nbytes)
+	}
+	if c.maxBytes > 0 && c.nbytes > c.maxBytes {
+		t.Fatalf("nbytes %d over budget %d", c.nbytes, c.maxBytes)
+	}
+}
+
+func TestRandomOperationsKeepListMapAndBytesInSync(t *testing.T) {
+	c := New(60, nil)
+	seed := uint32(1)
+	next := func(n uint32) uint32 { seed = seed*1664525 + 1013904223; return (seed >> 8) % n }
+	for range 5000 {
+		key := fmt.Sprint("k", next(20))
+		switch next(4) {
+		case 0, 1:
+			c.Add(key, String(make([]byte, next(12))))
+		case 2:
+			c.Get(key)
+		case 3:
+			c.RemoveOldest()
+		}
+		checkInvariants(t, c)
+	}
+}
