@@ -173,6 +173,7 @@ type handshakeConn struct {
 	io.ReadWriteCloser
 }
 
+// Read reads what followed the option.
 func (c *handshakeConn) Read(p []byte) (int, error) { return c.Reader.Read(p) }
 
 // invalidRequest is the body of an error response.

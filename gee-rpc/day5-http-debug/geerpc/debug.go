@@ -40,6 +40,7 @@ type debugHTTP struct {
 	*Server
 }
 
+// ServeHTTP renders the page for GET and HEAD.
 func (server debugHTTP) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if req.Method != http.MethodGet && req.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")

@@ -138,6 +138,7 @@ type panicError struct {
 	value  any
 }
 
+// Error describes the panic.
 func (e *panicError) Error() string {
 	return fmt.Sprintf("geerpc: %s panicked: %v", e.method, e.value)
 }

@@ -59,6 +59,7 @@ type bufferedConn struct {
 	r *bufio.Reader
 }
 
+// Read reads through the buffer that read the HTTP answer.
 func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
 
 // NewHTTPClient sends CONNECT on conn, checks the answer, and returns a

@@ -19,6 +19,7 @@ const (
 	RoundRobinSelect                   // each server in turn
 )
 
+// String names the mode, as the demos print it.
 func (m SelectMode) String() string {
 	switch m {
 	case RandomSelect:
