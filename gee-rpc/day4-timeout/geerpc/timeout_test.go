@@ -234,8 +234,8 @@ func blockingHandshake(conn net.Conn, opt *Option) (*Client, error) {
 func TestConnectTimeout(t *testing.T) {
 	addr := hangingListener(t)
 	start := time.Now()
-	_, err := dialTimeout(blockingHandshake, "tcp", addr, &Option{ConnectTimeout: 50 * time.Millisecond})
-	if err == nil || err.Error() != "geerpc: connect timeout: expect within 50ms" {
+	_, err := dialTimeout(blockingHandshake, "tcp", addr, &Option{ConnectTimeout: 200 * time.Millisecond})
+	if err == nil || err.Error() != "geerpc: connect timeout: expect within 200ms" {
 		t.Fatalf("err = %v", err)
 	}
 	if elapsed := time.Since(start); elapsed > 2*time.Second {

@@ -103,12 +103,13 @@ func HandleHTTP() {
 // "http://host:port/_geerpc_/registry") that addr is alive, now and then
 // every duration (zero means a minute less than DefaultTimeout), until
 // stop is called. A failed heartbeat is logged and the next one is tried
-// on schedule; each request is bounded by duration, at most 10 seconds.
+// on schedule; each request may take as long as the period, but at least
+// a second and at most ten.
 func Heartbeat(registry, addr string, duration time.Duration) (stop func()) {
 	if duration <= 0 {
 		duration = DefaultTimeout - time.Minute
 	}
-	client := &http.Client{Timeout: min(duration, 10*time.Second)}
+	client := &http.Client{Timeout: min(max(duration, time.Second), 10*time.Second)}
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan struct{})
 	beat := func() {
