@@ -9,6 +9,8 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
+	"os"
 
 	"gee-cache/day1-lru/geecache/lru"
 )
@@ -25,25 +27,29 @@ func main() {
 		flag.PrintDefaults()
 	}
 	flag.Parse()
+	run(os.Stdout, *maxBytes)
+}
 
-	c := lru.New(*maxBytes, func(key string, value lru.Value) {
-		fmt.Printf("  evicted %s=%s\n", key, value)
+// run adds the scores to a cache of maxBytes and reports each step to w.
+func run(w io.Writer, maxBytes int64) {
+	c := lru.New(maxBytes, func(key string, value lru.Value) {
+		fmt.Fprintf(w, "  evicted %s=%s\n", key, value)
 	})
 	scores := [][2]string{{"Tom", "630"}, {"Jack", "589"}, {"Sam", "567"}}
 	for _, kv := range scores {
-		fmt.Printf("add %s=%s\n", kv[0], kv[1])
+		fmt.Fprintf(w, "add %s=%s\n", kv[0], kv[1])
 		c.Add(kv[0], text(kv[1]))
 	}
-	fmt.Println("get Sam (marks it most recently used)")
+	fmt.Fprintln(w, "get Sam (marks it most recently used)")
 	c.Get("Sam")
-	fmt.Println("add Lily=720")
+	fmt.Fprintln(w, "add Lily=720")
 	c.Add("Lily", text("720"))
 	for _, k := range []string{"Tom", "Jack", "Sam", "Lily"} {
 		if v, ok := c.Get(k); ok {
-			fmt.Printf("get %s -> %s\n", k, v)
+			fmt.Fprintf(w, "get %s -> %s\n", k, v)
 		} else {
-			fmt.Printf("get %s -> not cached\n", k)
+			fmt.Fprintf(w, "get %s -> not cached\n", k)
 		}
 	}
-	fmt.Println("entries:", c.Len())
+	fmt.Fprintln(w, "entries:", c.Len())
 }

@@ -9,7 +9,7 @@ package main
 import (
 	"flag"
 	"fmt"
-	"log"
+	"io"
 	"os"
 
 	"gee-cache/day2-single-node/geecache"
@@ -27,25 +27,30 @@ func main() {
 			"Gets a few keys twice from a group backed by a slow map and prints the statistics.\n")
 	}
 	flag.Parse()
-	log.SetFlags(0)
-	log.SetOutput(os.Stdout)
+	run(os.Stdout, newScores("scores", os.Stdout))
+}
 
-	scores := geecache.NewGroup("scores", 2<<10, geecache.GetterFunc(
+// newScores creates the group name backed by db, logging each load to w.
+func newScores(name string, w io.Writer) *geecache.Group {
+	return geecache.NewGroup(name, 2<<10, geecache.GetterFunc(
 		func(key string) ([]byte, error) {
-			log.Println("[SlowDB] search key", key)
+			fmt.Fprintln(w, "[SlowDB] search key", key)
 			if v, ok := db[key]; ok {
 				return []byte(v), nil
 			}
 			return nil, fmt.Errorf("%s not exist", key)
 		}))
+}
 
+// run reads a few keys, some twice, and prints what it got and the stats.
+func run(w io.Writer, scores *geecache.Group) {
 	for _, key := range []string{"Tom", "Jack", "Tom", "Jack", "unknown", ""} {
 		v, err := scores.Get(key)
 		if err != nil {
-			fmt.Printf("get %q: error: %v\n", key, err)
+			fmt.Fprintf(w, "get %q: error: %v\n", key, err)
 			continue
 		}
-		fmt.Printf("get %q: %s\n", key, v)
+		fmt.Fprintf(w, "get %q: %s\n", key, v)
 	}
-	fmt.Printf("stats: %+v\n", scores.Stats())
+	fmt.Fprintf(w, "stats: %+v\n", scores.Stats())
 }

@@ -26,6 +26,15 @@ var db = map[string]string{
 	"Sam":  "567",
 }
 
+// slowDB is the demo's data source; it logs every load.
+func slowDB(key string) ([]byte, error) {
+	log.Println("[SlowDB] search key", key)
+	if v, ok := db[key]; ok {
+		return []byte(v), nil
+	}
+	return nil, fmt.Errorf("%s not exist", key)
+}
+
 func main() {
 	port := flag.Int("port", 9999, "port to listen on (127.0.0.1)")
 	flag.Usage = func() {
@@ -36,14 +45,7 @@ func main() {
 	}
 	flag.Parse()
 
-	geecache.NewGroup("scores", 2<<10, geecache.GetterFunc(
-		func(key string) ([]byte, error) {
-			log.Println("[SlowDB] search key", key)
-			if v, ok := db[key]; ok {
-				return []byte(v), nil
-			}
-			return nil, fmt.Errorf("%s not exist", key)
-		}))
+	geecache.NewGroup("scores", 2<<10, geecache.GetterFunc(slowDB))
 
 	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", *port))
 	if err != nil {

@@ -9,6 +9,8 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
+	"os"
 
 	"gee-cache/day4-consistent-hash/geecache/consistenthash"
 )
@@ -22,23 +24,27 @@ func main() {
 		flag.PrintDefaults()
 	}
 	flag.Parse()
+	run(os.Stdout, *replicas, *keys)
+}
 
+// run places keys on three peers, adds a fourth and reports to w.
+func run(w io.Writer, replicas, keys int) {
 	peers := []string{"http://localhost:8001", "http://localhost:8002", "http://localhost:8003"}
-	ring := consistenthash.New(*replicas, nil)
+	ring := consistenthash.New(replicas, nil)
 	ring.Add(peers...)
 	for _, k := range []string{"Tom", "Jack", "Sam"} {
-		fmt.Printf("%-4s -> %s\n", k, ring.Get(k))
+		fmt.Fprintf(w, "%-4s -> %s\n", k, ring.Get(k))
 	}
 
-	owner := make([]string, *keys)
+	owner := make([]string, keys)
 	share := map[string]int{}
 	for i := range owner {
 		owner[i] = ring.Get(fmt.Sprint("key-", i))
 		share[owner[i]]++
 	}
-	fmt.Printf("\n%d keys on 3 peers with %d virtual nodes each:\n", *keys, *replicas)
+	fmt.Fprintf(w, "\n%d keys on 3 peers with %d virtual nodes each:\n", keys, replicas)
 	for _, p := range peers {
-		fmt.Printf("  %s  %5d  (%.1f%%)\n", p, share[p], 100*float64(share[p])/float64(*keys))
+		fmt.Fprintf(w, "  %s  %5d  (%.1f%%)\n", p, share[p], 100*float64(share[p])/float64(keys))
 	}
 
 	newPeer := "http://localhost:8004"
@@ -49,5 +55,5 @@ func main() {
 			moved++
 		}
 	}
-	fmt.Printf("\nadding %s moved %d keys (%.1f%%; ideal 25%%)\n", newPeer, moved, 100*float64(moved)/float64(*keys))
+	fmt.Fprintf(w, "\nadding %s moved %d keys (%.1f%%; ideal 25%%)\n", newPeer, moved, 100*float64(moved)/float64(keys))
 }

@@ -2,8 +2,8 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -12,12 +12,10 @@ import (
 )
 
 func TestAPIHandler(t *testing.T) {
-	g := geecache.NewGroup(t.Name(), 0, geecache.GetterFunc(func(key string) ([]byte, error) {
-		if v, ok := db[key]; ok {
-			return []byte(v), nil
-		}
-		return nil, fmt.Errorf("%s not exist", key)
-	}))
+	prev := log.Writer()
+	log.SetOutput(io.Discard) // slowDB logs each load
+	defer log.SetOutput(prev)
+	g := geecache.NewGroup(t.Name(), 0, slowDB(0))
 	srv := httptest.NewServer(apiHandler(g))
 	defer srv.Close()
 

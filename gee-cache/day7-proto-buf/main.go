@@ -68,15 +68,7 @@ func main() {
 	}
 	flag.Parse()
 
-	scores := geecache.NewGroup("scores", 2<<10, geecache.GetterFunc(
-		func(key string) ([]byte, error) {
-			log.Println("[SlowDB] search key", key)
-			time.Sleep(*delay)
-			if v, ok := db[key]; ok {
-				return []byte(v), nil
-			}
-			return nil, fmt.Errorf("%s not exist", key)
-		}))
+	scores := geecache.NewGroup("scores", 2<<10, slowDB(*delay))
 
 	self := fmt.Sprintf("http://127.0.0.1:%d", *port)
 	pool := geecache.NewHTTPPool(self)
@@ -94,6 +86,19 @@ func main() {
 		srv.Shutdown(context.Background())
 	}
 	log.Println("stopped")
+}
+
+// slowDB is the demo's data source: every load is logged (the tour counts
+// these lines) and takes delay.
+func slowDB(delay time.Duration) geecache.GetterFunc {
+	return func(key string) ([]byte, error) {
+		log.Println("[SlowDB] search key", key)
+		time.Sleep(delay)
+		if v, ok := db[key]; ok {
+			return []byte(v), nil
+		}
+		return nil, fmt.Errorf("%s not exist", key)
+	}
 }
 
 // serve listens on addr, says so, and serves h until Shutdown.
