@@ -166,6 +166,14 @@ func TestMalformedFrameClosesConnection(t *testing.T) {
 			}
 			expectClosed(t, conn)
 			waitForLog(t, logs, "read header")
+
+			good, cc := rawDial(t, addr, ct)
+			if err := writeFrame(cc, &codec.Header{ServiceMethod: "Foo.Sum", Seq: 7}, Args{3, 4}); err != nil {
+				t.Fatal(err)
+			}
+			if got := readReplies(t, good, cc, 1); got[7] != 7 {
+				t.Fatalf("other connections broken too: got %v", got)
+			}
 		})
 	}
 }
