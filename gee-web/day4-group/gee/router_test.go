@@ -214,6 +214,26 @@ func TestWrongMethodIs405WithAllow(t *testing.T) {
 	}
 }
 
+// Static patterns are found through a map first; that shortcut must pick
+// exactly the route the trie walk picks.
+func TestExactStaticShortcutAgreesWithTrie(t *testing.T) {
+	r := newRouter()
+	patterns := append([]string{"/a//b", "/trailing/", "/users/:id/new"}, demoPatterns...)
+	for _, pattern := range patterns {
+		r.addRoute("GET", pattern, func(*Context) {})
+	}
+	tree := r.tree("GET")
+	paths := append([]string{"/a//b", "/a/b", "/trailing/", "/trailing", "/users/new", "/users/new/", "/users/7/new", "/x"}, patterns...)
+	for _, path := range paths {
+		var viaRouter, viaTrie []routeParam
+		got := r.getRoute("GET", path, &viaRouter)
+		want := tree.root.search(path, &viaTrie)
+		if got != want || len(viaRouter) != len(viaTrie) {
+			t.Errorf("%s: router found %v with %v, trie %v with %v", path, got, viaRouter, want, viaTrie)
+		}
+	}
+}
+
 func TestLookupDoesNotAllocate(t *testing.T) {
 	r := newRouter()
 	for _, pattern := range demoPatterns {

@@ -16,17 +16,18 @@ type router struct {
 type methodTree struct {
 	method string
 	root   *node
+	exact  map[string]*node // routes without parameters, by pattern
 }
 
 func newRouter() *router {
 	return &router{}
 }
 
-// root returns the trie of method, or nil.
-func (r *router) root(method string) *node {
-	for _, tree := range r.trees {
-		if tree.method == method {
-			return tree.root
+// tree returns the trie of method, or nil.
+func (r *router) tree(method string) *methodTree {
+	for i := range r.trees {
+		if r.trees[i].method == method {
+			return &r.trees[i]
 		}
 	}
 	return nil
@@ -42,22 +43,30 @@ func (r *router) addRoute(method string, pattern string, handler HandlerFunc) {
 	if handler == nil {
 		panic(fmt.Sprintf("gee: nil handler for %s %s", method, pattern))
 	}
-	root := r.root(method)
-	if root == nil {
-		root = &node{}
-		r.trees = append(r.trees, methodTree{method, root})
+	tree := r.tree(method)
+	if tree == nil {
+		r.trees = append(r.trees, methodTree{method: method, root: &node{}, exact: map[string]*node{}})
+		tree = &r.trees[len(r.trees)-1]
 	}
-	root.insert(method, pattern, handler)
+	n := tree.root.insert(method, pattern, handler)
+	if !strings.ContainsAny(pattern, ":*") {
+		// A path spelled exactly like a static pattern can only match that
+		// route (static segments win everywhere), so one map lookup does.
+		tree.exact[pattern] = n
+	}
 }
 
 // getRoute finds the route for method and path, appending its parameters to
 // params. It allocates nothing when params has room.
 func (r *router) getRoute(method string, path string, params *[]routeParam) *node {
-	root := r.root(method)
-	if root == nil {
+	tree := r.tree(method)
+	if tree == nil {
 		return nil
 	}
-	return root.search(path, params)
+	if n, ok := tree.exact[path]; ok {
+		return n
+	}
+	return tree.root.search(path, params)
 }
 
 // allowed lists, sorted, the methods that have a route for path.

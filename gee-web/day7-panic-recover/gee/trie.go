@@ -37,8 +37,10 @@ func nextSegment(path string) (segment, rest string) {
 	for len(path) > 0 && path[0] == '/' {
 		path = path[1:]
 	}
-	if i := strings.IndexByte(path, '/'); i >= 0 {
-		return path[:i], path[i:]
+	for i := 0; i < len(path); i++ {
+		if path[i] == '/' {
+			return path[:i], path[i:]
+		}
 	}
 	return path, ""
 }
@@ -46,7 +48,7 @@ func nextSegment(path string) (segment, rest string) {
 // insert adds the route method+pattern to the trie rooted at n. It panics,
 // naming both patterns, when the new route is ambiguous with an existing one,
 // and on malformed patterns.
-func (n *node) insert(method, pattern string, handler HandlerFunc) {
+func (n *node) insert(method, pattern string, handler HandlerFunc) *node {
 	for rest := pattern; ; {
 		var part string
 		part, rest = nextSegment(rest)
@@ -60,6 +62,7 @@ func (n *node) insert(method, pattern string, handler HandlerFunc) {
 	}
 	n.pattern = pattern
 	n.handler = handler
+	return n
 }
 
 // child returns n's child for part, creating it if needed.
