@@ -46,6 +46,7 @@ func (w *responseWriter) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
+// Write sends the header first if needed (status 200, as net/http does).
 func (w *responseWriter) Write(b []byte) (int, error) {
 	if !w.written {
 		w.WriteHeader(http.StatusOK)
@@ -55,8 +56,13 @@ func (w *responseWriter) Write(b []byte) (int, error) {
 	return n, err
 }
 
-func (w *responseWriter) Status() int   { return w.status }
-func (w *responseWriter) Size() int     { return w.size }
+// Status implements ResponseWriter.
+func (w *responseWriter) Status() int { return w.status }
+
+// Size implements ResponseWriter.
+func (w *responseWriter) Size() int { return w.size }
+
+// Written implements ResponseWriter.
 func (w *responseWriter) Written() bool { return w.written }
 
 // Flush sends buffered data to the client, if the underlying writer can.
