@@ -2,20 +2,23 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 
 	"gee-cache/day5-multi-nodes/geecache"
 )
 
 func TestAPIHandler(t *testing.T) {
+	name := groupName(t)
 	prev := log.Writer()
 	log.SetOutput(io.Discard) // slowDB logs each load
 	defer log.SetOutput(prev)
-	g := geecache.NewGroup(t.Name(), 0, slowDB(0))
+	g := geecache.NewGroup(name, 0, slowDB(0))
 	srv := httptest.NewServer(apiHandler(g))
 	defer srv.Close()
 
@@ -53,4 +56,12 @@ func TestAPIHandler(t *testing.T) {
 	if s.Gets != 3 || s.Hits != 1 || s.LocalLoads != 1 || s.LocalLoadErrs != 1 {
 		t.Fatalf("stats = %+v; want 3 gets, 1 hit, 1 load, 1 load error", s)
 	}
+}
+
+var groupSeq atomic.Int64
+
+// groupName returns a group name no other test run has registered, so the
+// tests also pass with -count > 1 (group names are process-wide).
+func groupName(t *testing.T) string {
+	return fmt.Sprintf("%s-%d", t.Name(), groupSeq.Add(1))
 }

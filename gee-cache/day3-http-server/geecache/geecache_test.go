@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -51,8 +52,9 @@ func TestGetterFuncCallsTheFunction(t *testing.T) {
 }
 
 func TestGetLoadsOnceThenHitsCache(t *testing.T) {
+	name := groupName(t)
 	getter := newCountingGetter()
-	g := NewGroup(t.Name(), 2<<10, getter)
+	g := NewGroup(name, 2<<10, getter)
 	for k, want := range db {
 		for range 3 {
 			v, err := g.Get(k)
@@ -70,8 +72,9 @@ func TestGetLoadsOnceThenHitsCache(t *testing.T) {
 }
 
 func TestGetEmptyKeyIsAnError(t *testing.T) {
+	name := groupName(t)
 	getter := newCountingGetter()
-	g := NewGroup(t.Name(), 0, getter)
+	g := NewGroup(name, 0, getter)
 	if _, err := g.Get(""); !errors.Is(err, ErrEmptyKey) {
 		t.Fatalf("Get(\"\") error = %v; want ErrEmptyKey", err)
 	}
@@ -81,8 +84,9 @@ func TestGetEmptyKeyIsAnError(t *testing.T) {
 }
 
 func TestGetterErrorIsReturnedAndNotCached(t *testing.T) {
+	name := groupName(t)
 	getter := newCountingGetter()
-	g := NewGroup(t.Name(), 0, getter)
+	g := NewGroup(name, 0, getter)
 	for range 2 {
 		_, err := g.Get("unknown")
 		if err == nil || !strings.Contains(err.Error(), "unknown not exist") {
@@ -109,32 +113,36 @@ func mustPanic(t *testing.T, want string, f func()) {
 }
 
 func TestNewGroupNilGetterPanics(t *testing.T) {
-	mustPanic(t, "geecache: nil Getter", func() { NewGroup(t.Name(), 0, nil) })
-	if GetGroup(t.Name()) != nil {
+	name := groupName(t)
+	mustPanic(t, "geecache: nil Getter", func() { NewGroup(name, 0, nil) })
+	if GetGroup(name) != nil {
 		t.Fatal("a group with a nil getter was registered")
 	}
 }
 
 func TestNewGroupDuplicateNamePanics(t *testing.T) {
-	first := NewGroup(t.Name(), 0, newCountingGetter())
-	mustPanic(t, "already registered", func() { NewGroup(t.Name(), 0, newCountingGetter()) })
-	if GetGroup(t.Name()) != first {
+	name := groupName(t)
+	first := NewGroup(name, 0, newCountingGetter())
+	mustPanic(t, "already registered", func() { NewGroup(name, 0, newCountingGetter()) })
+	if GetGroup(name) != first {
 		t.Fatal("the duplicate replaced the first group")
 	}
 }
 
 func TestGetGroup(t *testing.T) {
-	g := NewGroup(t.Name(), 0, newCountingGetter())
-	if GetGroup(t.Name()) != g || g.Name() != t.Name() {
+	name := groupName(t)
+	g := NewGroup(name, 0, newCountingGetter())
+	if GetGroup(name) != g || g.Name() != name {
 		t.Fatal("GetGroup did not return the group just created")
 	}
-	if GetGroup(t.Name()+"-missing") != nil {
+	if GetGroup(name+"-missing") != nil {
 		t.Fatal("GetGroup of an unknown name is not nil")
 	}
 }
 
 func TestByteSliceReturnsACopy(t *testing.T) {
-	g := NewGroup(t.Name(), 0, newCountingGetter())
+	name := groupName(t)
+	g := NewGroup(name, 0, newCountingGetter())
 	v, _ := g.Get("Tom")
 	b := v.ByteSlice()
 	b[0] = 'X'
@@ -144,8 +152,9 @@ func TestByteSliceReturnsACopy(t *testing.T) {
 }
 
 func TestGetterReusingItsSliceDoesNotChangeCache(t *testing.T) {
+	name := groupName(t)
 	buf := []byte("first")
-	g := NewGroup(t.Name(), 0, GetterFunc(func(string) ([]byte, error) { return buf, nil }))
+	g := NewGroup(name, 0, GetterFunc(func(string) ([]byte, error) { return buf, nil }))
 	g.Get("k")
 	copy(buf, "XXXXX")
 	if v, _ := g.Get("k"); v.String() != "first" {
@@ -154,9 +163,10 @@ func TestGetterReusingItsSliceDoesNotChangeCache(t *testing.T) {
 }
 
 func TestCacheEvictsWithinBudget(t *testing.T) {
+	name := groupName(t)
 	getter := newCountingGetter()
 	// "Tom"+"630" = 6 bytes: room for one entry only.
-	g := NewGroup(t.Name(), 6, getter)
+	g := NewGroup(name, 6, getter)
 	g.Get("Tom")
 	g.Get("Sam")
 	g.Get("Tom")
@@ -166,7 +176,8 @@ func TestCacheEvictsWithinBudget(t *testing.T) {
 }
 
 func TestConcurrentGets(t *testing.T) {
-	g := NewGroup(t.Name(), 0, newCountingGetter())
+	name := groupName(t)
+	g := NewGroup(name, 0, newCountingGetter())
 	var wg sync.WaitGroup
 	for i := range 50 {
 		wg.Go(func() {
@@ -189,4 +200,12 @@ func TestByteView(t *testing.T) {
 	if v.Len() != 3 || v.String() != "abc" || !reflect.DeepEqual(v.ByteSlice(), []byte("abc")) {
 		t.Fatalf("ByteView = %d %q %q", v.Len(), v.String(), v.ByteSlice())
 	}
+}
+
+var groupSeq atomic.Int64
+
+// groupName returns a group name no other test run has registered, so the
+// tests also pass with -count > 1 (group names are process-wide).
+func groupName(t *testing.T) string {
+	return fmt.Sprintf("%s-%d", t.Name(), groupSeq.Add(1))
 }

@@ -33,7 +33,7 @@ func fetch(t *testing.T, rawURL string) (int, string, string) {
 }
 
 func TestHTTPPoolServesGroups(t *testing.T) {
-	name := t.Name()
+	name := groupName(t)
 	values := map[string]string{
 		"Tom":            "630",
 		"key with space": "spaced",
@@ -62,7 +62,7 @@ func TestHTTPPoolServesGroups(t *testing.T) {
 }
 
 func TestHTTPPoolErrors(t *testing.T) {
-	name := t.Name()
+	name := groupName(t)
 	NewGroup(name, 0, GetterFunc(func(key string) ([]byte, error) {
 		return nil, io.ErrUnexpectedEOF
 	}))
@@ -92,10 +92,11 @@ func TestHTTPPoolErrors(t *testing.T) {
 }
 
 func TestHTTPPoolRejectsOtherMethods(t *testing.T) {
-	NewGroup(t.Name(), 0, GetterFunc(func(key string) ([]byte, error) { return []byte("v"), nil }))
+	name := groupName(t)
+	NewGroup(name, 0, GetterFunc(func(key string) ([]byte, error) { return []byte("v"), nil }))
 	srv := httptest.NewServer(NewHTTPPool("http://example"))
 	defer srv.Close()
-	resp, err := http.Post(srv.URL+DefaultBasePath+t.Name()+"/k", "text/plain", strings.NewReader("x"))
+	resp, err := http.Post(srv.URL+DefaultBasePath+name+"/k", "text/plain", strings.NewReader("x"))
 	if err != nil {
 		t.Fatal(err)
 	}
