@@ -175,20 +175,24 @@ func cacheTour(t *Tour) error {
 		}
 		t.printf("    node%d (%s) owns %s\n", i+1, peerURLs[i], list)
 	}
-	if !t.Check(len(owned[victim]) > 0, "node1 or node2 owns at least one of the keys read") {
-		return fmt.Errorf("no key to show a failover with")
+	lost := owned[victim]
+	if len(lost) == 0 {
+		// Possible with random ports, if unlikely: node3 owns every key read.
+		t.Say("Neither node1 nor node2 owns one of these keys; node1 is killed anyway and every key must still answer.")
+		lost = known
 	}
 
 	t.Say("Kill node%d (SIGKILL, as a crash). The keys it owned must still answer: node3's peer request fails and it loads them itself.", victim+1)
 	nodes[victim].Kill()
-	for _, k := range owned[victim] {
+	for _, k := range lost {
 		a, err := get(k)
 		t.CheckAnswer(a, err, http.StatusOK, cacheScores[k])
 	}
+	n := len(owned[victim])
 	out := nodes[2].Output()
-	t.Check(strings.Count(out, "peer failed, loading") >= len(owned[victim]), "node3 logged the failed peer requests and loaded locally")
+	t.Check(strings.Count(out, "peer failed, loading") >= n, "node3 logged %d failed peer requests and loaded those keys locally", n)
 	if s, err := cacheReadStats(t, api); err == nil {
-		t.Check(s.PeerErrors >= int64(len(owned[victim])), "node3's stats count %d peer errors", s.PeerErrors)
+		t.Check(s.PeerErrors >= int64(n), "node3's stats count %d peer errors", s.PeerErrors)
 	}
 
 	t.Say("Stop the remaining nodes with SIGTERM.")
