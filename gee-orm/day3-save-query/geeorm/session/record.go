@@ -54,7 +54,7 @@ func (s *Session) Find(values any) error {
 	}
 	destSlice = destSlice.Elem()
 	destType := destSlice.Type().Elem()
-	table, err := s.Model(reflect.New(destType).Elem().Interface()).table()
+	table, err := s.modelType(destType).table()
 	if err != nil {
 		return err
 	}
@@ -69,14 +69,16 @@ func (s *Session) Find(values any) error {
 	// a Scan fails half way (the well-known version leaked it then).
 	defer rows.Close()
 
+	// Rows are scanned straight into the new slice's elements.
 	found := reflect.MakeSlice(destSlice.Type(), 0, 0)
+	zero := reflect.Zero(destType)
 	for rows.Next() {
-		dest := reflect.New(destType)
-		if err := rows.Scan(table.RecordAddrs(dest.Interface())...); err != nil {
+		found = reflect.Append(found, zero)
+		dest := found.Index(found.Len() - 1).Addr().Interface()
+		if err := rows.Scan(table.RecordAddrs(dest)...); err != nil {
 			log.Error(err)
 			return fmt.Errorf("session: find %s: %w", table.Name, err)
 		}
-		found = reflect.Append(found, dest.Elem())
 	}
 	if err := rows.Err(); err != nil {
 		log.Error(err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 
 	"gee-orm/day4-chain-operation/geeorm/dialect"
 	"gee-orm/day4-chain-operation/geeorm/log"
@@ -15,14 +16,48 @@ import (
 // ErrModelNotSet is returned by operations that need a table before Model was called.
 var ErrModelNotSet = errors.New("session: model is not set; call Model first")
 
-// Model sets the struct the following operations work on. The struct is
-// parsed once and reused until a value of another type is given (a struct
-// and a pointer to it are the same model).
+// Model sets the struct the following operations work on (a struct and a
+// pointer to it are the same model). Each struct type is parsed once per
+// dialect and the schema shared by all sessions, so a session per call
+// costs no reflection over the fields; the shared schema's Model is a
+// pointer to a zero value of the type.
 func (s *Session) Model(value any) *Session {
-	if s.refTable == nil || structType(value) != structType(s.refTable.Model) {
-		s.refTable = schema.Parse(value, s.dialect)
+	t := structType(value)
+	if t == nil || t.Kind() != reflect.Struct {
+		s.refTable = schema.Parse(value, s.dialect) // an error schema, not worth caching
+		return s
+	}
+	return s.modelType(t)
+}
+
+// modelType is Model for the struct type t.
+func (s *Session) modelType(t reflect.Type) *Session {
+	if s.refTable == nil || t != structType(s.refTable.Model) {
+		s.refTable = cachedSchema(t, s.dialect)
 	}
 	return s
+}
+
+// schemaKey identifies a parsed schema: the struct type in a dialect.
+type schemaKey struct {
+	typ     reflect.Type
+	dialect dialect.Dialect
+}
+
+var schemas sync.Map // schemaKey → *schema.Schema
+
+// cachedSchema returns the schema of struct type t in dialect d, parsing
+// it the first time. A dialect that cannot be a map key is not cached.
+func cachedSchema(t reflect.Type, d dialect.Dialect) *schema.Schema {
+	if d == nil || !reflect.TypeOf(d).Comparable() {
+		return schema.Parse(reflect.New(t).Interface(), d)
+	}
+	key := schemaKey{t, d}
+	if cached, ok := schemas.Load(key); ok {
+		return cached.(*schema.Schema)
+	}
+	cached, _ := schemas.LoadOrStore(key, schema.Parse(reflect.New(t).Interface(), d))
+	return cached.(*schema.Schema)
 }
 
 // structType is value's type with any pointers removed.

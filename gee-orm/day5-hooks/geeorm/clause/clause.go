@@ -19,27 +19,26 @@ const (
 	UPDATE
 	DELETE
 	COUNT
+	numTypes // how many clause types there are
 )
 
-// Clause collects the clauses of one statement.
+// Clause collects the clauses of one statement, indexed by their Type.
 type Clause struct {
-	sql     map[Type]string
-	sqlVars map[Type][]any
+	set     [numTypes]bool
+	sql     [numTypes]string
+	sqlVars [numTypes][]any
 }
 
 // Set generates the clause name from vars. Setting a clause again replaces
 // it, except WHERE: a second condition is joined to the first with AND.
 func (c *Clause) Set(name Type, vars ...any) {
-	if c.sql == nil {
-		c.sql = make(map[Type]string)
-		c.sqlVars = make(map[Type][]any)
-	}
 	sql, values := generators[name](vars...)
-	if old, ok := c.sql[WHERE]; name == WHERE && ok {
-		c.sql[WHERE] = old + " AND " + strings.TrimPrefix(sql, "WHERE ")
+	if name == WHERE && c.set[WHERE] {
+		c.sql[WHERE] += " AND " + strings.TrimPrefix(sql, "WHERE ")
 		c.sqlVars[WHERE] = append(c.sqlVars[WHERE], values...)
 		return
 	}
+	c.set[name] = true
 	c.sql[name] = sql
 	c.sqlVars[name] = values
 }
@@ -47,13 +46,22 @@ func (c *Clause) Set(name Type, vars ...any) {
 // Build joins the clauses that were set, in the given order, into one
 // statement and returns it with its values in placeholder order.
 func (c *Clause) Build(orders ...Type) (string, []any) {
-	var sqls []string
-	var vars []any
+	size, numVars := 0, 0
 	for _, order := range orders {
-		if sql, ok := c.sql[order]; ok {
-			sqls = append(sqls, sql)
+		size += len(c.sql[order]) + 1
+		numVars += len(c.sqlVars[order])
+	}
+	var sql strings.Builder
+	sql.Grow(size)
+	vars := make([]any, 0, numVars)
+	for _, order := range orders {
+		if c.set[order] {
+			if sql.Len() > 0 {
+				sql.WriteByte(' ')
+			}
+			sql.WriteString(c.sql[order])
 			vars = append(vars, c.sqlVars[order]...)
 		}
 	}
-	return strings.Join(sqls, " "), vars
+	return sql.String(), vars
 }

@@ -106,6 +106,16 @@ func (s *Session) callHook(h hook, value any) error {
 	return err
 }
 
+// callModelHook runs hook h on a new zero value of the model type t, if
+// *t has that hook. The check uses a nil *t, so a model without the hook
+// costs no allocation.
+func (s *Session) callModelHook(h hook, t reflect.Type) error {
+	if hookFunc(h, reflect.Zero(reflect.PointerTo(t)).Interface()) == nil {
+		return nil
+	}
+	return s.callHook(h, reflect.New(t).Interface())
+}
+
 // asPointer returns value if it is a pointer, else a pointer to a copy of
 // it, so that hooks with pointer receivers are found on struct values too.
 func asPointer(value any) any {

@@ -52,10 +52,17 @@ func (s *Session) Raw(sql string, values ...any) *Session {
 	return s
 }
 
+// logStatement logs the statement and its values at info level.
+func (s *Session) logStatement() {
+	if log.InfoEnabled() { // spare the arguments' allocations when nobody reads them
+		log.Info(s.sql.String(), s.sqlVars)
+	}
+}
+
 // Exec runs the statement with its values and clears the session.
 func (s *Session) Exec() (result sql.Result, err error) {
 	defer s.Clear()
-	log.Info(s.sql.String(), s.sqlVars)
+	s.logStatement()
 	if result, err = s.DB().Exec(s.sql.String(), s.sqlVars...); err != nil {
 		log.Error(err)
 	}
@@ -66,14 +73,14 @@ func (s *Session) Exec() (result sql.Result, err error) {
 // from the row's Scan.
 func (s *Session) QueryRow() *sql.Row {
 	defer s.Clear()
-	log.Info(s.sql.String(), s.sqlVars)
+	s.logStatement()
 	return s.DB().QueryRow(s.sql.String(), s.sqlVars...)
 }
 
 // QueryRows runs the statement and returns its rows; the caller closes them.
 func (s *Session) QueryRows() (rows *sql.Rows, err error) {
 	defer s.Clear()
-	log.Info(s.sql.String(), s.sqlVars)
+	s.logStatement()
 	if rows, err = s.DB().Query(s.sql.String(), s.sqlVars...); err != nil {
 		log.Error(err)
 	}

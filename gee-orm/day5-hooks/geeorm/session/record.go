@@ -3,7 +3,9 @@ package session
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 
 	"gee-orm/day5-hooks/geeorm/clause"
 	"gee-orm/day5-hooks/geeorm/log"
@@ -64,11 +66,11 @@ func (s *Session) Find(values any) error {
 	}
 	destSlice = destSlice.Elem()
 	destType := destSlice.Type().Elem()
-	table, err := s.Model(reflect.New(destType).Elem().Interface()).table()
+	table, err := s.modelType(destType).table()
 	if err != nil {
 		return err
 	}
-	if err := s.callHook(beforeQuery, reflect.New(destType).Interface()); err != nil {
+	if err := s.callModelHook(beforeQuery, destType); err != nil {
 		return err
 	}
 
@@ -82,17 +84,19 @@ func (s *Session) Find(values any) error {
 	// a Scan fails half way (the well-known version leaked it then).
 	defer rows.Close()
 
+	// Rows are scanned straight into the new slice's elements.
 	found := reflect.MakeSlice(destSlice.Type(), 0, 0)
+	zero := reflect.Zero(destType)
 	for rows.Next() {
-		dest := reflect.New(destType)
-		if err := rows.Scan(table.RecordAddrs(dest.Interface())...); err != nil {
+		found = reflect.Append(found, zero)
+		dest := found.Index(found.Len() - 1).Addr().Interface()
+		if err := rows.Scan(table.RecordAddrs(dest)...); err != nil {
 			log.Error(err)
 			return fmt.Errorf("session: find %s: %w", table.Name, err)
 		}
-		if err := s.callHook(afterQuery, dest.Interface()); err != nil {
+		if err := s.callHook(afterQuery, dest); err != nil {
 			return err
 		}
-		found = reflect.Append(found, dest.Elem())
 	}
 	if err := rows.Err(); err != nil {
 		log.Error(err)
@@ -133,53 +137,63 @@ func (s *Session) Update(kv ...any) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	columns, err := updateColumns(kv)
+	columns, values, err := updateColumns(kv)
 	if err != nil {
 		return 0, err
 	}
-	for name := range columns {
+	for _, name := range columns {
 		if table.GetField(name) == nil {
 			return 0, fmt.Errorf("session: update of unknown column %q in %s", name, table.Name)
 		}
 	}
 
-	model := reflect.New(structType(table.Model)).Interface()
-	if err := s.callHook(beforeUpdate, model); err != nil {
+	modelType := structType(table.Model)
+	if err := s.callModelHook(beforeUpdate, modelType); err != nil {
 		return 0, err
 	}
-	s.clause.Set(clause.UPDATE, table.Name, columns)
+	s.clause.Set(clause.UPDATE, table.Name, columns, values)
 	sql, vars := s.clause.Build(clause.UPDATE, clause.WHERE)
 	result, err := s.Raw(sql, vars...).Exec()
 	if err != nil {
 		return 0, err
 	}
-	if err := s.callHook(afterUpdate, model); err != nil {
+	if err := s.callModelHook(afterUpdate, modelType); err != nil {
 		return 0, err
 	}
 	return result.RowsAffected()
 }
 
-// updateColumns reads Update's arguments into a map of column to value.
-func updateColumns(kv []any) (map[string]any, error) {
+// updateColumns reads Update's arguments into column names and their
+// values: pairs in the order given, a map's columns in name order (so the
+// same update is always the same statement).
+func updateColumns(kv []any) ([]string, []any, error) {
 	if len(kv) == 1 {
-		if columns, ok := kv[0].(map[string]any); ok && len(columns) > 0 {
-			return columns, nil
+		columns, ok := kv[0].(map[string]any)
+		if !ok || len(columns) == 0 {
+			return nil, nil, fmt.Errorf("session: update needs a non-empty map[string]any or column, value pairs, not %T", kv[0])
 		}
-		return nil, fmt.Errorf("session: update needs a non-empty map[string]any or column, value pairs, not %T", kv[0])
+		names := slices.Sorted(maps.Keys(columns))
+		values := make([]any, len(names))
+		for i, name := range names {
+			values[i] = columns[name]
+		}
+		return names, values, nil
 	}
 	if len(kv) == 0 || len(kv)%2 != 0 {
 		// The well-known version indexed past the end here and panicked.
-		return nil, fmt.Errorf("session: update needs column, value pairs, got %d arguments", len(kv))
+		return nil, nil, fmt.Errorf("session: update needs column, value pairs, got %d arguments", len(kv))
 	}
-	columns := make(map[string]any, len(kv)/2)
+	names := make([]string, 0, len(kv)/2)
+	values := make([]any, 0, len(kv)/2)
 	for i := 0; i < len(kv); i += 2 {
 		name, ok := kv[i].(string)
 		if !ok {
-			return nil, fmt.Errorf("session: update column name must be a string, not %T", kv[i])
+			return nil, nil, fmt.Errorf("session: update column name must be a string, not %T", kv[i])
 		}
-		columns[name] = kv[i+1]
+		names = append(names, name)
+		values = append(values, kv[i+1])
 	}
-	return columns, nil
+	return names, values, nil
 }
 
 // Delete removes the model's matching rows and returns how many it removed.
@@ -189,8 +203,8 @@ func (s *Session) Delete() (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	model := reflect.New(structType(table.Model)).Interface()
-	if err := s.callHook(beforeDelete, model); err != nil {
+	modelType := structType(table.Model)
+	if err := s.callModelHook(beforeDelete, modelType); err != nil {
 		return 0, err
 	}
 	s.clause.Set(clause.DELETE, table.Name)
@@ -199,7 +213,7 @@ func (s *Session) Delete() (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := s.callHook(afterDelete, model); err != nil {
+	if err := s.callModelHook(afterDelete, modelType); err != nil {
 		return 0, err
 	}
 	return result.RowsAffected()
