@@ -12,14 +12,14 @@ import (
 	"unsafe"
 )
 
-// Hash maps bytes to a point on the ring. It must not modify or keep data:
-// Get passes it the bytes of the key string itself, without a copy.
+// Hash maps bytes to a point on the ring.
 type Hash func(data []byte) uint32
 
 // Map is a hash ring. It is not safe for concurrent Add and Get; guard it
 // or build it before sharing it.
 type Map struct {
 	hash     Hash
+	isCRC32  bool // hash is the default crc32, which only reads its input
 	replicas int
 	points   []uint32 // the virtual nodes' points, sorted
 	owners   []string // owners[i] is the peer of points[i]
@@ -35,11 +35,13 @@ type vnode struct {
 // New returns a ring that places replicas virtual nodes per peer, hashed
 // with fn (crc32.ChecksumIEEE when fn is nil). replicas below 1 count as 1.
 func New(replicas int, fn Hash) *Map {
-	if fn == nil {
+	isCRC32 := fn == nil
+	if isCRC32 {
 		fn = crc32.ChecksumIEEE
 	}
 	return &Map{
 		hash:     fn,
+		isCRC32:  isCRC32,
 		replicas: max(replicas, 1),
 		peers:    make(map[string]bool),
 	}
@@ -94,10 +96,7 @@ func (m *Map) Get(key string) string {
 	if len(m.points) == 0 {
 		return ""
 	}
-	// []byte(key) would allocate a copy on every Get (the hash is called
-	// through a func value, so the compiler cannot keep it on the stack).
-	// The key's own bytes are read-only and the hash only reads them.
-	i, _ := slices.BinarySearch(m.points, m.hash(unsafe.Slice(unsafe.StringData(key), len(key))))
+	i, _ := slices.BinarySearch(m.points, m.hashKey(key))
 	if i == len(m.points) {
 		i = 0 // wrap around the ring
 	}
@@ -105,6 +104,19 @@ func (m *Map) Get(key string) string {
 		i += tieBreak(m.points[i:], key)
 	}
 	return m.owners[i]
+}
+
+// hashKey hashes key. []byte(key) allocates a copy on every call: the hash
+// is called through a func value, so the compiler must assume it keeps its
+// argument. The default crc32 only reads its input, so it is given the
+// string's own bytes without a copy. A Hash supplied by the caller might
+// write to its slice, and a string's bytes must never change (a literal's
+// sit in read-only memory), so it gets a copy.
+func (m *Map) hashKey(key string) uint32 {
+	if m.isCRC32 {
+		return m.hash(unsafe.Slice(unsafe.StringData(key), len(key)))
+	}
+	return m.hash([]byte(key))
 }
 
 // tieBreak picks one of the virtual nodes that share run[0]'s point.

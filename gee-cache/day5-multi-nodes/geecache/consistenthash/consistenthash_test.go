@@ -109,6 +109,27 @@ func TestCollidingVirtualNodesShareKeys(t *testing.T) {
 
 func crc32Key(b []byte) uint32 { return New(1, nil).hash(b) }
 
+func TestCustomHashCannotChangeTheKey(t *testing.T) {
+	// A Hash may do what it likes with its slice, writing to it included.
+	scribble := func(b []byte) uint32 {
+		h := crc32Key(b)
+		for i := range b {
+			b[i] = 'X'
+		}
+		return h
+	}
+	m := New(3, scribble)
+	m.Add("a", "b")
+	key := strings.Repeat("k", 3) // built at run time, so writable memory
+	owner := m.Get(key)
+	if key != "kkk" {
+		t.Fatalf("Get changed its key to %q", key)
+	}
+	if again := m.Get(key); again != owner {
+		t.Fatalf("Get(%q) = %s, then %s", key, owner, again)
+	}
+}
+
 func spread(m *Map, n int) map[string]int {
 	count := map[string]int{}
 	for i := range n {
