@@ -118,11 +118,25 @@ func run(ctx context.Context, host string, slow time.Duration) (bool, error) {
 	got = collect("multicast to group B, all replies", replies)
 	check(slices.Equal(got, []string{"node-2", "node-3"}), "multicast to B reached %v", got)
 
-	// 3. First reply: node-3 is the quick one.
+	// 3. No replies: a cache flush only wants to know that every node got it.
+	// It runs before the first-reply step: that one leaves cancelled calls
+	// behind, which may still reach node-1 and node-2 after it returns and
+	// would spoil the per-node counts.
+	before := calls(nodes)
+	err = func() error {
+		_, err := users.GetByID(cluster.Broadcast(callCtx, cluster.NoReplies()), &userpb.GetByIDRequest{Id: 44})
+		return err
+	}()
+	after := calls(nodes)
+	fmt.Printf("broadcast, no replies: error=%v, calls per node %v -> %v\n", err, before, after)
+	check(err == nil && after[0]-before[0] == 1 && after[1]-before[1] == 1 && after[2]-before[2] == 1,
+		"every node acknowledged the no-reply broadcast once")
+
+	// 4. First reply: node-3 is the quick one.
 	nodes["node-1"].SetDelay(slow)
 	nodes["node-2"].SetDelay(slow)
 	start := time.Now()
-	u, err := users.GetByID(cluster.Broadcast(callCtx, cluster.FirstReply()), &userpb.GetByIDRequest{Id: 44})
+	u, err := users.GetByID(cluster.Broadcast(callCtx, cluster.FirstReply()), &userpb.GetByIDRequest{Id: 45})
 	if err != nil {
 		return false, err
 	}
@@ -132,17 +146,6 @@ func run(ctx context.Context, host string, slow time.Duration) (bool, error) {
 	check(u.GetNode() == "node-3" && took < slow, "first reply came from %s", u.GetNode())
 	nodes["node-1"].SetDelay(0)
 	nodes["node-2"].SetDelay(0)
-
-	// 4. No replies: a cache flush only wants to know that every node got it.
-	before := calls(nodes)
-	err = func() error {
-		_, err := users.GetByID(cluster.Broadcast(callCtx, cluster.NoReplies()), &userpb.GetByIDRequest{Id: 45})
-		return err
-	}()
-	after := calls(nodes)
-	fmt.Printf("broadcast, no replies: error=%v, calls per node %v -> %v\n", err, before, after)
-	check(err == nil && after[0]-before[0] == 1 && after[1]-before[1] == 1 && after[2]-before[2] == 1,
-		"every node acknowledged the no-reply broadcast once")
 
 	// 5. The same error path a caller would see: a group with no node.
 	all, replies = cluster.AllReplies()
