@@ -39,37 +39,16 @@ func cacheTour(t *Tour) error {
 	if err != nil {
 		return err
 	}
-	nodeAddrs := []string{t.FreeAddr(), t.FreeAddr(), t.FreeAddr()}
-	apiAddr := t.FreeAddr()
+	t.Say("Three cache nodes, each told the same peer list; node3 also runs the API server.")
+	nodes, nodeAddrs, apiAddr, err := startCacheNodes(t, bin)
+	if err != nil {
+		return err
+	}
 	var peerURLs []string
 	for _, a := range nodeAddrs {
 		peerURLs = append(peerURLs, "http://"+a)
 	}
-	peers := strings.Join(peerURLs, ",")
 	api := "http://" + apiAddr
-
-	t.Say("Three cache nodes, each told the same peer list; node3 also runs the API server.")
-	nodes := make([]*Proc, 3)
-	for i, a := range nodeAddrs {
-		_, port, _ := net.SplitHostPort(a)
-		args := []string{"-port", port, "-peers", peers}
-		if i == 2 {
-			args = append(args, "-api", "-apiaddr", apiAddr)
-		}
-		p, err := t.Start(fmt.Sprintf("node%d", i+1), bin, args...)
-		if err != nil {
-			return err
-		}
-		nodes[i] = p
-	}
-	for i, p := range nodes {
-		if err := p.WaitFor("geecache node is running at http://"+nodeAddrs[i], 30*time.Second); err != nil {
-			return err
-		}
-	}
-	if err := nodes[2].WaitFor("api server is running at "+api, 30*time.Second); err != nil {
-		return err
-	}
 
 	get := func(key string) (*Answer, error) {
 		return t.Request(http.MethodGet, api+"/api?key="+url.QueryEscape(key), "")
@@ -189,8 +168,8 @@ func cacheTour(t *Tour) error {
 		t.CheckAnswer(a, err, http.StatusOK, cacheScores[k])
 	}
 	n := len(owned[victim])
-	out := nodes[2].Output()
-	t.Check(strings.Count(out, "peer failed, loading") >= n, "node3 logged %d failed peer requests and loaded those keys locally", n)
+	failed := strings.Count(nodes[2].Output(), "peer failed, loading")
+	t.Check(failed >= n, "node3 logged %d failed peer request(s), at least one per key node%d owned, and loaded those keys locally", failed, victim+1)
 	if s, err := cacheReadStats(t, api); err == nil {
 		t.Check(s.PeerErrors >= int64(n), "node3's stats count %d peer errors", s.PeerErrors)
 	}
@@ -204,6 +183,69 @@ func cacheTour(t *Tour) error {
 		t.Check(strings.Contains(p.Output(), "stopped"), "node%d shut down cleanly", i+1)
 	}
 	return nil
+}
+
+// startCacheNodes starts the three nodes on fresh loopback ports and waits until each listens.
+// A port that was free when FreeAddr chose it can be taken by another program before the node
+// binds it; the node then exits with "address already in use", and the whole set is started
+// again on new ports (the peer list names every port, so one node cannot move alone).
+func startCacheNodes(t *Tour, bin string) (nodes []*Proc, nodeAddrs []string, apiAddr string, err error) {
+	const attempts = 3
+	for attempt := 1; ; attempt++ {
+		addrs := distinctFreeAddrs(t, 4)
+		nodeAddrs, apiAddr = addrs[:3], addrs[3]
+		var peerURLs []string
+		for _, a := range nodeAddrs {
+			peerURLs = append(peerURLs, "http://"+a)
+		}
+		peers := strings.Join(peerURLs, ",")
+		nodes = make([]*Proc, 3)
+		for i, a := range nodeAddrs {
+			_, port, _ := net.SplitHostPort(a)
+			args := []string{"-port", port, "-peers", peers}
+			if i == 2 {
+				args = append(args, "-api", "-apiaddr", apiAddr)
+			}
+			if nodes[i], err = t.Start(fmt.Sprintf("node%d", i+1), bin, args...); err != nil {
+				return nil, nil, "", err
+			}
+		}
+		err = nil
+		for i, p := range nodes {
+			if err = p.WaitFor("geecache node is running at http://"+nodeAddrs[i], 30*time.Second); err != nil {
+				break
+			}
+		}
+		if err == nil {
+			err = nodes[2].WaitFor("api server is running at http://"+apiAddr, 30*time.Second)
+		}
+		if err == nil {
+			return nodes, nodeAddrs, apiAddr, nil
+		}
+		portTaken := false
+		for _, p := range nodes {
+			portTaken = portTaken || strings.Contains(p.Output(), "address already in use")
+			p.Stop()
+		}
+		if !portTaken || attempt == attempts {
+			return nil, nil, "", err
+		}
+		t.Say("A port was taken by another program before a node could bind it; starting the three nodes again on new ports.")
+	}
+}
+
+// distinctFreeAddrs returns n different free loopback addresses: FreeAddr releases each port
+// at once, so the system may hand the same one out twice.
+func distinctFreeAddrs(t *Tour, n int) []string {
+	seen := map[string]bool{}
+	var addrs []string
+	for len(addrs) < n {
+		if a := t.FreeAddr(); !seen[a] {
+			seen[a] = true
+			addrs = append(addrs, a)
+		}
+	}
+	return addrs
 }
 
 // cacheReadStats fetches and decodes the API node's /api/stats.
