@@ -117,7 +117,11 @@ func (engine *Engine) SetFuncMap(funcMap template.FuncMap) {
 // pattern matches nothing or a template does not parse: like routes,
 // templates are set up at start-up.
 func (engine *Engine) LoadHTMLGlob(pattern string) {
-	engine.htmlTemplates = template.Must(template.New("").Funcs(engine.funcMap).ParseGlob(pattern))
+	templates, err := template.New("").Funcs(engine.funcMap).ParseGlob(pattern)
+	if err != nil {
+		panic("gee: cannot load HTML templates: " + err.Error())
+	}
+	engine.htmlTemplates = templates
 }
 
 // Run listens on the TCP address addr and serves requests with the engine.

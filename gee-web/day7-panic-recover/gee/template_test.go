@@ -107,9 +107,23 @@ func TestHTMLWithoutTemplatesIs500(t *testing.T) {
 	}
 }
 
-func TestLoadHTMLGlobPanicsOnNoMatch(t *testing.T) {
-	msg := panicMessage(func() { New().LoadHTMLGlob(filepath.Join(t.TempDir(), "*.tmpl")) })
-	if !strings.Contains(msg, "pattern matches no files") {
-		t.Fatalf("panic = %q", msg)
+func TestLoadHTMLGlobPanicsOnBadTemplates(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"broken/a.tmpl":  `<p>{{if .Name}}</p>`,
+		"unknown/a.tmpl": `<p>{{.When | FormatAsDate}}</p>`, // no SetFuncMap
+	})
+	tests := []struct{ name, pattern, want string }{
+		{"no match", filepath.Join(dir, "*.nothing"), "pattern matches no files"},
+		{"syntax error", filepath.Join(dir, "broken", "*.tmpl"), "unexpected EOF"},
+		{"unknown function", filepath.Join(dir, "unknown", "*.tmpl"), `function "FormatAsDate" not defined`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			msg := panicMessage(func() { New().LoadHTMLGlob(tt.pattern) })
+			if !strings.HasPrefix(msg, "gee: cannot load HTML templates: ") || !strings.Contains(msg, tt.want) {
+				t.Fatalf("panic = %q, want the gee prefix and %q", msg, tt.want)
+			}
+		})
 	}
 }
