@@ -278,15 +278,22 @@ func TestLeastActiveAvoidsBusyNodeAcrossPickerRebuild(t *testing.T) {
 
 func TestFastestPrefersQuickNodeAndRetriesSlowOneLater(t *testing.T) {
 	c := threeNodes(t)
-	sc, err := client.ServiceConfig(balancer.Fastest, map[string]any{"halfLife": "50ms"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	a := c.Member("a")
 	a.Node.SetDelay(100 * time.Millisecond)
-	// Dial's warm-up calls one node at a time, so each gets one sample:
-	// a's is 100ms, b's and c's well under a millisecond.
-	users := userpb.NewUserServiceClient(c.Dial(t, balancer.Fastest, grpc.WithDefaultServiceConfig(sc)))
+	dial := func(halfLife string) userpb.UserServiceClient {
+		t.Helper()
+		sc, err := client.ServiceConfig(balancer.Fastest, map[string]any{"halfLife": halfLife})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Dial's warm-up calls one node at a time, so each gets one sample:
+		// a's is 100ms, b's and c's far less.
+		return userpb.NewUserServiceClient(c.Dial(t, balancer.Fastest, grpc.WithDefaultServiceConfig(sc)))
+	}
+
+	// With a half-life of an hour a's sample does not fade during the test,
+	// however slowly a loaded machine runs it: a gets nothing.
+	users := dial("1h")
 	spread(t, context.Background(), users, 60)
 	if n := a.Node.Calls(); n != 0 {
 		t.Errorf("slow node got %d of 60 calls, want 0", n)
@@ -294,9 +301,11 @@ func TestFastestPrefersQuickNodeAndRetriesSlowOneLater(t *testing.T) {
 	if n := c.Member("b").Node.Calls() + c.Member("c").Node.Calls(); n != 60 {
 		t.Errorf("quick nodes got %d of 60 calls, want all", n)
 	}
+
+	// With a half-life of 20ms the slow sample fades within a fraction of a
+	// second, so a is tried again and, now fast, gets work.
+	users = dial("20ms")
 	a.Node.SetDelay(0)
-	// The slow sample decays (half-life 50ms), so a is tried again and,
-	// now fast, gets work.
 	waitFor(t, func() bool {
 		call(t, context.Background(), users)
 		return a.Node.Calls() >= 5

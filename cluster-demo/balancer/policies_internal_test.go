@@ -3,13 +3,17 @@ package balancer
 import (
 	"context"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc/balancer"
+	"google.golang.org/grpc/balancer/base"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"cluster-demo/registry"
+	"cluster-demo/resolver"
 	"cluster-demo/route"
 )
 
@@ -181,4 +185,96 @@ func TestFastestDoesNotHerdConcurrentCallsOntoOneNode(t *testing.T) {
 			t.Fatalf("%s has %d calls in flight after every Done", e.node.Addr, n)
 		}
 	}
+}
+
+// fakeSubConn stands in for a grpc-go SubConn; a picker only hands it back.
+type fakeSubConn struct {
+	balancer.SubConn
+	addr string
+}
+
+// readyInfo is what base passes to Build when the given addresses (with
+// their weights) are ready. The SubConns come from conns, so a rebuild can
+// reuse them as base does.
+func readyInfo(conns map[string]*fakeSubConn, weights map[string]int) base.PickerBuildInfo {
+	info := base.PickerBuildInfo{ReadySCs: map[balancer.SubConn]base.SubConnInfo{}}
+	for addr, w := range weights {
+		if conns[addr] == nil {
+			conns[addr] = &fakeSubConn{addr: addr}
+		}
+		a := resolver.Addresses([]registry.ServiceInstance{{Name: "user", Addr: addr, Weight: w}})[0]
+		info.ReadySCs[conns[addr]] = base.SubConnInfo{Address: a}
+	}
+	return info
+}
+
+func pickAddrs(t *testing.T, p balancer.Picker, n int, fail string) string {
+	t.Helper()
+	var got []string
+	for range n {
+		res, err := p.Pick(balancer.PickInfo{Ctx: context.Background()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := res.SubConn.(*fakeSubConn).addr
+		got = append(got, addr)
+		if res.Done != nil {
+			var err error
+			if addr == fail {
+				err = status.Error(codes.Unavailable, "down")
+			}
+			res.Done(balancer.DoneInfo{Err: err})
+		}
+	}
+	return strings.Join(got, ",")
+}
+
+// base rebuilds the picker on every SubConn state change; the state of the
+// nodes that stay must carry over, keyed by address, or the sequences and
+// penalties restart each time a connection flaps.
+func TestPickerRebuildKeepsStateByAddress(t *testing.T) {
+	t.Run("smooth weighted sequence and efficient weight", func(t *testing.T) {
+		pb := &pickerBuilder{policy: &smoothWeighted{}, states: map[string]*nodeState{}, cfg: Config{}.withDefaults()}
+		conns := map[string]*fakeSubConn{}
+		weights := map[string]int{"a:1": 5, "b:1": 1, "c:1": 1}
+		if got := pickAddrs(t, pb.Build(readyInfo(conns, weights)), 3, ""); got != "a:1,a:1,b:1" {
+			t.Fatalf("first picker: %s", got)
+		}
+		// Rebuilt with the same nodes: the sequence goes on, it does not restart.
+		if got := pickAddrs(t, pb.Build(readyInfo(conns, weights)), 4, ""); got != "a:1,c:1,a:1,a:1" {
+			t.Fatalf("after a rebuild: %s, want the rest of a,a,b,a,c,a,a", got)
+		}
+		// A penalty earned before a rebuild (a new node joining) stays.
+		pickAddrs(t, pb.Build(readyInfo(conns, weights)), 7, "a:1")
+		eff := pb.states["a:1"].weighted.efficient.Load()
+		if eff >= 5 {
+			t.Fatalf("a failed and kept efficient weight %d", eff)
+		}
+		weights["d:1"] = 1
+		pb.Build(readyInfo(conns, weights))
+		if got := pb.states["a:1"].weighted.efficient.Load(); got != eff {
+			t.Fatalf("efficient weight of a went from %d to %d across a rebuild", eff, got)
+		}
+	})
+	t.Run("round robin position", func(t *testing.T) {
+		pb := &pickerBuilder{policy: &roundRobin{}, states: map[string]*nodeState{}, cfg: Config{}.withDefaults()}
+		conns := map[string]*fakeSubConn{}
+		weights := map[string]int{"a:1": 1, "b:1": 1, "c:1": 1}
+		got := pickAddrs(t, pb.Build(readyInfo(conns, weights)), 2, "") + "," +
+			pickAddrs(t, pb.Build(readyInfo(conns, weights)), 4, "")
+		if got != "a:1,b:1,c:1,a:1,b:1,c:1" {
+			t.Fatalf("picks across a rebuild: %s", got)
+		}
+	})
+	t.Run("state of a node that left starts afresh", func(t *testing.T) {
+		pb := &pickerBuilder{policy: &leastActive{}, states: map[string]*nodeState{}, cfg: Config{}.withDefaults()}
+		conns := map[string]*fakeSubConn{}
+		pb.Build(readyInfo(conns, map[string]int{"a:1": 1, "b:1": 1}))
+		pb.states["a:1"].active.n.Store(3)
+		pb.Build(readyInfo(conns, map[string]int{"b:1": 1}))
+		pb.Build(readyInfo(conns, map[string]int{"a:1": 1, "b:1": 1}))
+		if n := pb.states["a:1"].active.n.Load(); n != 0 {
+			t.Fatalf("a came back with %d calls in flight from its old connection", n)
+		}
+	})
 }
