@@ -3,6 +3,7 @@ package gee
 import (
 	"bytes"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -209,6 +210,30 @@ func TestLoggerLogsStatusMethodPathAndDuration(t *testing.T) {
 	for i, line := range lines {
 		if !strings.HasPrefix(line, "[gee] ") || !strings.Contains(line, want[i]) || !strings.HasSuffix(line, "s") {
 			t.Errorf("line %d = %q, want it to contain %q and end with a duration", i, line, want[i])
+		}
+	}
+}
+
+// The well-known version logged c.StatusCode, which only c.Status sets, so
+// any answer written straight to the http.ResponseWriter (http.Error,
+// http.FileServer, http.ServeContent) was logged with status 0.
+func TestLoggerLogsTheStatusOfAnswersWrittenStraightToTheWriter(t *testing.T) {
+	var out bytes.Buffer
+	engine := New()
+	engine.Use(LoggerWithWriter(&out))
+	engine.GET("/error", func(c *Context) { http.Error(c.Writer, "teapot", http.StatusTeapot) })
+	engine.GET("/redirect", func(c *Context) { http.Redirect(c.Writer, c.Req, "/", http.StatusFound) })
+	engine.GET("/raw", func(c *Context) { c.Writer.Write([]byte("no status set")) })
+
+	for _, tt := range []struct{ path, want string }{
+		{"/error", "418 | GET     /error | "},
+		{"/redirect", "302 | GET     /redirect | "},
+		{"/raw", "200 | GET     /raw | "},
+	} {
+		out.Reset()
+		w := serve(engine, "GET", tt.path, nil)
+		if !strings.Contains(out.String(), tt.want) || !strings.Contains(out.String(), strconv.Itoa(w.Code)+" | ") {
+			t.Errorf("GET %s answered %d and logged %q, want %q", tt.path, w.Code, out.String(), tt.want)
 		}
 	}
 }
