@@ -94,6 +94,8 @@ func (client *Client) removeCall(seq uint64) *Call {
 
 // terminateCalls fails every pending call; from now on registerCall
 // refuses new ones, so no call can wait for an answer that never comes.
+// It holds the sending mutex to wait out a send that is between
+// registerCall and Write, without counting as a writer (nothing to flush).
 func (client *Client) terminateCalls(err error) {
 	client.sending.mu.Lock()
 	defer client.sending.mu.Unlock()
@@ -145,7 +147,7 @@ func (client *Client) receive() {
 
 func (client *Client) send(call *Call) {
 	client.sending.lock()
-	defer func() { _ = client.sending.unlock(client.cc) }() // a failed flush breaks the conn; receive reports it
+	defer func() { _ = client.sending.unlock(client.cc) }() // a failed flush closes the conn; receive reports it
 
 	seq, err := client.registerCall(call)
 	if err != nil {

@@ -268,13 +268,19 @@ func (s *sender) lock() {
 }
 
 // unlock flushes cc unless another writer is waiting, then releases the
-// lock; that writer will flush.
+// lock; that writer will flush. A failed flush closes cc: the buffer keeps
+// its error, so nothing more can be sent, and closing makes the reading
+// side fail too, so nobody waits for an answer that cannot come.
 func (s *sender) unlock(cc codec.Codec) error {
 	defer s.mu.Unlock()
 	if s.waiting.Add(-1) > 0 {
 		return nil
 	}
-	return cc.Flush()
+	if err := cc.Flush(); err != nil {
+		_ = cc.Close()
+		return err
+	}
+	return nil
 }
 
 func (server *Server) sendResponse(cc codec.Codec, h *codec.Header, body any, sending *sender) {

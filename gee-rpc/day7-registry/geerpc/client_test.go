@@ -7,6 +7,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -183,6 +184,41 @@ func TestGoWithUnbufferedDoneFailsAtOnce(t *testing.T) {
 	call := waitCall(t, client.Go("Foo.Sum", Args{1, 2}, new(int), make(chan *Call)))
 	if call.Error == nil || !strings.Contains(call.Error.Error(), "unbuffered") {
 		t.Fatalf("err = %v", call.Error)
+	}
+}
+
+// failAfterOption lets the option through, then fails every write.
+type failAfterOption struct {
+	net.Conn
+	writes atomic.Int32
+}
+
+func (c *failAfterOption) Write(p []byte) (int, error) {
+	if c.writes.Add(1) > 1 {
+		return 0, errors.New("write failed on purpose")
+	}
+	return c.Conn.Write(p)
+}
+
+// A request that cannot be sent fails its call instead of leaving it
+// pending for an answer that cannot come.
+func TestFailedSendFailsTheCall(t *testing.T) {
+	_, addr, _ := newTestServer(t)
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := NewClient(&failAfterOption{Conn: conn}, DefaultOption)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = client.Close() })
+	call := waitCall(t, client.Go("Foo.Sum", Args{1, 2}, new(int), nil))
+	if call.Error == nil || !strings.Contains(call.Error.Error(), "connection lost") {
+		t.Fatalf("err = %v, want connection lost", call.Error)
+	}
+	if client.IsAvailable() {
+		t.Fatal("client still available after a failed send")
 	}
 }
 

@@ -1,6 +1,7 @@
 package geerpc
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
 	"slices"
@@ -11,10 +12,11 @@ import (
 	"gee-rpc/day7-registry/geerpc/codec"
 )
 
-// recordingCodec records the order of writes and flushes.
+// recordingCodec records the order of writes, flushes and closes.
 type recordingCodec struct {
-	mu     sync.Mutex
-	events []string
+	mu       sync.Mutex
+	events   []string
+	flushErr error // what Flush returns
 }
 
 func (c *recordingCodec) record(e string) {
@@ -28,10 +30,10 @@ func (c *recordingCodec) Write(h *codec.Header, body any) error {
 	return nil
 }
 
-func (c *recordingCodec) Flush() error                   { c.record("flush"); return nil }
+func (c *recordingCodec) Flush() error                   { c.record("flush"); return c.flushErr }
 func (c *recordingCodec) ReadHeader(*codec.Header) error { return nil }
 func (c *recordingCodec) ReadBody(any) error             { return nil }
-func (c *recordingCodec) Close() error                   { return nil }
+func (c *recordingCodec) Close() error                   { c.record("close"); return nil }
 
 func TestSenderAloneFlushesAtOnce(t *testing.T) {
 	cc := new(recordingCodec)
@@ -73,6 +75,21 @@ func TestSenderFlushesOncePerBurst(t *testing.T) {
 		t.Fatal(err)
 	}
 	if want := []string{"write 1", "write 2", "flush"}; !slices.Equal(cc.events, want) {
+		t.Fatalf("events %v, want %v", cc.events, want)
+	}
+}
+
+// A failed flush leaves the buffer broken for good; the connection is
+// closed so that its reader fails too instead of waiting forever.
+func TestSenderClosesCodecWhenFlushFails(t *testing.T) {
+	cc := &recordingCodec{flushErr: errors.New("broken pipe")}
+	s := new(sender)
+	s.lock()
+	_ = cc.Write(&codec.Header{Seq: 1}, nil)
+	if err := s.unlock(cc); err == nil || err.Error() != "broken pipe" {
+		t.Fatalf("unlock = %v, want the flush error", err)
+	}
+	if want := []string{"write 1", "flush", "close"}; !slices.Equal(cc.events, want) {
 		t.Fatalf("events %v, want %v", cc.events, want)
 	}
 }

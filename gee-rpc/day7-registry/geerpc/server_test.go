@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"log"
 	"net"
 	"strings"
 	"testing"
@@ -204,6 +205,52 @@ func TestWrongBodyTypeGetsErrorAndConnectionStaysUsable(t *testing.T) {
 			if got := readReplies(t, conn, cc, 1); got[2] != 2 {
 				t.Fatalf("got %v", got)
 			}
+		})
+	}
+}
+
+// writeFailingConn reads normally but every write fails, like a peer that
+// has stopped reading and reset its end.
+type writeFailingConn struct{ net.Conn }
+
+func (writeFailingConn) Write([]byte) (int, error) {
+	return 0, errors.New("write failed on purpose")
+}
+
+// A response that cannot be sent must not leave the connection open with
+// the client waiting for it: the server closes the connection.
+func TestFailedWriteClosesConnection(t *testing.T) {
+	for _, ct := range codecTypes {
+		t.Run(string(ct), func(t *testing.T) {
+			server := NewServer()
+			logs := new(syncBuffer)
+			server.logger = log.New(logs, "", 0)
+			if err := server.Register(new(Foo)); err != nil {
+				t.Fatal(err)
+			}
+			clientEnd, serverEnd := net.Pipe()
+			defer clientEnd.Close()
+			served := make(chan struct{})
+			go func() {
+				server.ServeConn(writeFailingConn{serverEnd})
+				close(served)
+			}()
+
+			var packet bytes.Buffer
+			packet.Write(optionBytes(t, &Option{MagicNumber: MagicNumber, CodecType: ct}))
+			if err := writeFrame(codec.NewCodecFuncMap[ct](nopCloser{&packet}), &codec.Header{ServiceMethod: "Foo.Sum", Seq: 1}, Args{1, 2}); err != nil {
+				t.Fatal(err)
+			}
+			_ = clientEnd.SetDeadline(time.Now().Add(5 * time.Second))
+			if _, err := clientEnd.Write(packet.Bytes()); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-served:
+			case <-time.After(5 * time.Second):
+				t.Fatal("connection still served after its response could not be written")
+			}
+			waitForLog(t, logs, "write failed on purpose")
 		})
 	}
 }
