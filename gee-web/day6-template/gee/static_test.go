@@ -54,6 +54,21 @@ func TestStaticServesFiles(t *testing.T) {
 	}
 }
 
+func TestStaticAnswersHEAD(t *testing.T) {
+	engine, _ := staticEngine(t)
+	w := serve(engine, "HEAD", "/assets/hello.txt", nil)
+	if w.Code != 200 || w.Header().Get("Content-Length") != "13" || w.Body.Len() != 0 {
+		t.Fatalf("HEAD /assets/hello.txt = %d Content-Length=%q body %q, want 200, 13 and no body",
+			w.Code, w.Header().Get("Content-Length"), w.Body.String())
+	}
+	if w := serve(engine, "HEAD", "/assets/missing.txt", nil); w.Code != 404 {
+		t.Fatalf("HEAD /assets/missing.txt = %d, want 404", w.Code)
+	}
+	if w := serve(engine, "POST", "/assets/hello.txt", nil); w.Code != 405 || w.Header().Get("Allow") != "GET, HEAD" {
+		t.Fatalf("POST /assets/hello.txt = %d Allow=%q, want 405 Allow=\"GET, HEAD\"", w.Code, w.Header().Get("Allow"))
+	}
+}
+
 func TestStaticInGroup(t *testing.T) {
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{"a.txt": "in group"})
