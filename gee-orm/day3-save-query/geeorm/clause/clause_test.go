@@ -64,3 +64,11 @@ func TestIdentifiersAreQuoted(t *testing.T) {
 		t.Fatalf("sql = %s", sql)
 	}
 }
+
+func TestColumnListAcceptsPrequotedString(t *testing.T) {
+	var c Clause
+	c.Set(SELECT, "User", QuoteAll([]string{"Name", "Age"}))
+	if sql, _ := c.Build(SELECT); sql != `SELECT "Name", "Age" FROM "User"` {
+		t.Fatalf("sql = %s", sql)
+	}
+}

@@ -11,7 +11,7 @@ import (
 // every value, and the values to bind.
 type generator func(values ...any) (string, []any)
 
-var generators = map[Type]generator{
+var generators = [numTypes]generator{
 	INSERT:  _insert,
 	VALUES:  _values,
 	SELECT:  _select,
@@ -25,8 +25,19 @@ func bindVars(num int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", num), ", ")
 }
 
-// quoteAll quotes each identifier and joins them with commas.
-func quoteAll(names []string) string {
+// columnList returns fields as a quoted, comma-separated column list.
+// fields is a []string of names, or a string already in that form (a
+// schema keeps one, so it is not rebuilt for every statement).
+func columnList(fields any) string {
+	if list, ok := fields.(string); ok {
+		return list
+	}
+	return QuoteAll(fields.([]string))
+}
+
+// QuoteAll quotes each identifier and joins them with commas:
+// "Name", "Age".
+func QuoteAll(names []string) string {
 	var b strings.Builder
 	for i, name := range names {
 		if i > 0 {
@@ -37,34 +48,34 @@ func quoteAll(names []string) string {
 	return b.String()
 }
 
-// _insert(table string, fields []string)
+// _insert(table string, fields []string or column list string)
 func _insert(values ...any) (string, []any) {
 	tableName := values[0].(string)
-	fields := values[1].([]string)
-	return "INSERT INTO " + dialect.Quote(tableName) + " (" + quoteAll(fields) + ")", []any{}
+	return "INSERT INTO " + dialect.Quote(tableName) + " (" + columnList(values[1]) + ")", []any{}
 }
 
-// _values(record []any...): one parenthesised row of placeholders per record.
+// _values(record []any...): one parenthesised row of placeholders per
+// record; records of one model all have the same number of values.
 func _values(values ...any) (string, []any) {
+	row := "(" + bindVars(len(values[0].([]any))) + ")"
 	var sql strings.Builder
-	var vars []any
+	sql.Grow(len("VALUES ") + len(values)*(len(row)+2))
 	sql.WriteString("VALUES ")
+	vars := make([]any, 0, len(values)*len(values[0].([]any)))
 	for i, value := range values {
-		record := value.([]any)
 		if i > 0 {
 			sql.WriteString(", ")
 		}
-		sql.WriteString("(" + bindVars(len(record)) + ")")
-		vars = append(vars, record...)
+		sql.WriteString(row)
+		vars = append(vars, value.([]any)...)
 	}
 	return sql.String(), vars
 }
 
-// _select(table string, fields []string)
+// _select(table string, fields []string or column list string)
 func _select(values ...any) (string, []any) {
 	tableName := values[0].(string)
-	fields := values[1].([]string)
-	return "SELECT " + quoteAll(fields) + " FROM " + dialect.Quote(tableName), []any{}
+	return "SELECT " + columnList(values[1]) + " FROM " + dialect.Quote(tableName), []any{}
 }
 
 // _limit(num int): the count is written as a literal, the one number not

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 
 	"gee-orm/day3-save-query/geeorm/dialect"
 )
@@ -26,6 +27,9 @@ type Schema struct {
 	Name       string   // table name: the struct's name or its TableName()
 	Fields     []*Field // columns in struct order
 	FieldNames []string // column names in struct order
+	// ColumnList is FieldNames quoted and comma-separated, built once for
+	// the SELECT and INSERT statements of every session.
+	ColumnList string
 	// Err says why the struct cannot be mapped (a field of a type the
 	// dialect cannot store, no fields, not a struct); nil when it can.
 	Err      error
@@ -116,5 +120,10 @@ func Parse(dest any, d dialect.Dialect) *Schema {
 		errs = append(errs, fmt.Errorf("schema: model %s has no exported fields to store", modelType))
 	}
 	schema.Err = errors.Join(errs...)
+	quoted := make([]string, len(schema.FieldNames))
+	for i, name := range schema.FieldNames {
+		quoted[i] = dialect.Quote(name)
+	}
+	schema.ColumnList = strings.Join(quoted, ", ")
 	return schema
 }

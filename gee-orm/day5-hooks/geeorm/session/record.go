@@ -30,7 +30,7 @@ func (s *Session) Insert(values ...any) (int64, error) {
 			return 0, err
 		}
 		if i == 0 {
-			s.clause.Set(clause.INSERT, table.Name, table.FieldNames)
+			s.clause.Set(clause.INSERT, table.Name, table.ColumnList)
 		} else if table != previous {
 			return 0, fmt.Errorf("session: insert of mixed models %s and %s", previous.Name, table.Name)
 		}
@@ -74,7 +74,7 @@ func (s *Session) Find(values any) error {
 		return err
 	}
 
-	s.clause.Set(clause.SELECT, table.Name, table.FieldNames)
+	s.clause.Set(clause.SELECT, table.Name, table.ColumnList)
 	sql, vars := s.clause.Build(clause.SELECT, clause.WHERE, clause.ORDERBY, clause.LIMIT)
 	rows, err := s.Raw(sql, vars...).QueryRows()
 	if err != nil {

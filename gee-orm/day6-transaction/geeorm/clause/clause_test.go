@@ -95,3 +95,11 @@ func TestUpdateDeleteCount(t *testing.T) {
 		})
 	}
 }
+
+func TestColumnListAcceptsPrequotedString(t *testing.T) {
+	var c Clause
+	c.Set(SELECT, "User", QuoteAll([]string{"Name", "Age"}))
+	if sql, _ := c.Build(SELECT); sql != `SELECT "Name", "Age" FROM "User"` {
+		t.Fatalf("sql = %s", sql)
+	}
+}

@@ -4,7 +4,6 @@ package session
 
 import (
 	"database/sql"
-	"strings"
 
 	"gee-orm/day7-migrate/geeorm/clause"
 	"gee-orm/day7-migrate/geeorm/dialect"
@@ -20,7 +19,7 @@ type Session struct {
 	dialect  dialect.Dialect
 	refTable *schema.Schema
 	clause   clause.Clause
-	sql      strings.Builder
+	sql      string // the statement being built
 	sqlVars  []any
 }
 
@@ -31,7 +30,7 @@ func New(db *sql.DB, dialect dialect.Dialect) *Session {
 
 // Clear forgets the statement being built, so the session can start the next one.
 func (s *Session) Clear() {
-	s.sql.Reset()
+	s.sql = ""
 	s.sqlVars = nil
 	s.clause = clause.Clause{}
 }
@@ -62,18 +61,25 @@ func (s *Session) DB() CommonDB {
 // parameters. Values are never spliced into the text: each ? in sql is
 // bound by the driver.
 func (s *Session) Raw(sql string, values ...any) *Session {
-	if s.sql.Len() > 0 {
-		s.sql.WriteByte(' ')
+	if s.sql == "" {
+		s.sql = sql // the usual single Raw costs no copy
+	} else {
+		s.sql += " " + sql
 	}
-	s.sql.WriteString(sql)
-	s.sqlVars = append(s.sqlVars, values...)
+	if s.sqlVars == nil {
+		// Take the values as they are; the capped capacity makes a later
+		// append copy them instead of writing into the caller's array.
+		s.sqlVars = values[:len(values):len(values)]
+	} else {
+		s.sqlVars = append(s.sqlVars, values...)
+	}
 	return s
 }
 
 // logStatement logs the statement and its values at info level.
 func (s *Session) logStatement() {
 	if log.InfoEnabled() { // spare the arguments' allocations when nobody reads them
-		log.Info(s.sql.String(), s.sqlVars)
+		log.Info(s.sql, s.sqlVars)
 	}
 }
 
@@ -81,7 +87,7 @@ func (s *Session) logStatement() {
 func (s *Session) Exec() (result sql.Result, err error) {
 	defer s.Clear()
 	s.logStatement()
-	if result, err = s.DB().Exec(s.sql.String(), s.sqlVars...); err != nil {
+	if result, err = s.DB().Exec(s.sql, s.sqlVars...); err != nil {
 		log.Error(err)
 	}
 	return
@@ -92,14 +98,14 @@ func (s *Session) Exec() (result sql.Result, err error) {
 func (s *Session) QueryRow() *sql.Row {
 	defer s.Clear()
 	s.logStatement()
-	return s.DB().QueryRow(s.sql.String(), s.sqlVars...)
+	return s.DB().QueryRow(s.sql, s.sqlVars...)
 }
 
 // QueryRows runs the statement and returns its rows; the caller closes them.
 func (s *Session) QueryRows() (rows *sql.Rows, err error) {
 	defer s.Clear()
 	s.logStatement()
-	if rows, err = s.DB().Query(s.sql.String(), s.sqlVars...); err != nil {
+	if rows, err = s.DB().Query(s.sql, s.sqlVars...); err != nil {
 		log.Error(err)
 	}
 	return

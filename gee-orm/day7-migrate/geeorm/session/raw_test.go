@@ -130,3 +130,16 @@ func TestClearAfterEachStatement(t *testing.T) {
 		t.Fatalf("count = %d, %v; want 1, nil", n, err)
 	}
 }
+
+func TestRawDoesNotWriteIntoCallersSlice(t *testing.T) {
+	values := make([]any, 1, 4)
+	values[0] = "first"
+	s := &Session{}
+	s.Raw("SELECT ?", values...).Raw("UNION SELECT ?", "second")
+	if got := values[:2]; got[1] != nil {
+		t.Fatalf("a second Raw wrote %v into the caller's array", got[1])
+	}
+	if s.sql != "SELECT ? UNION SELECT ?" || len(s.sqlVars) != 2 || s.sqlVars[1] != "second" {
+		t.Fatalf("statement %q %v", s.sql, s.sqlVars)
+	}
+}
