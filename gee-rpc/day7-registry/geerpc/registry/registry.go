@@ -105,6 +105,10 @@ func HandleHTTP() {
 // stop is called. A failed heartbeat is logged and the next one is tried
 // on schedule; each request may take as long as the period, but at least
 // a second and at most ten.
+//
+// A server that beats until its process exits can ignore stop and write
+// registry.Heartbeat(url, addr, 0) as a statement; keep stop to end the
+// heartbeats on a graceful shutdown or in a test.
 func Heartbeat(registry, addr string, duration time.Duration) (stop func()) {
 	if duration <= 0 {
 		duration = DefaultTimeout - time.Minute
