@@ -42,22 +42,27 @@ const (
 // of the nodes. Get one from AllReplies, FirstReply or NoReplies.
 type Replies struct {
 	mode replyMode
-	ch   chan Reply  // AllReplies only
-	used atomic.Bool // AllReplies only: its channel serves one call
+	used atomic.Bool                // AllReplies only: it serves one call
+	ch   atomic.Pointer[chan Reply] // AllReplies only: made by that call
 }
 
-// AllReplies returns a strategy that sends every node's Reply on the
-// returned channel, which is closed after the last one. The call itself
-// returns as soon as every node has been sent the request, with an empty
-// reply; read the channel for the answers.
-//
-// Read until the channel is closed, or cancel the call's context when you
-// stop early: a node's goroutine waits to hand over its reply until one of
-// the two happens, and leaves as soon as the context ends. The strategy
-// serves a single call.
-func AllReplies() (*Replies, <-chan Reply) {
-	r := &Replies{mode: modeAll, ch: make(chan Reply)}
-	return r, r.ch
+// AllReplies returns a strategy that hands every node's Reply over on the
+// channel C returns. The call itself returns as soon as every node has been
+// sent the request, with an empty reply; then read C for the answers, as
+// they arrive. The strategy serves a single call.
+func AllReplies() *Replies { return &Replies{mode: modeAll} }
+
+// C returns the channel of an AllReplies strategy: every node's Reply, then
+// closed after the last one (at once if the call failed before calling any
+// node). The call makes it with room for one reply per node, so no node's
+// goroutine ever waits for the reader: stop reading whenever you like,
+// nothing is left blocked. C is nil until a call has used the strategy, and
+// for the other strategies.
+func (r *Replies) C() <-chan Reply {
+	if ch := r.ch.Load(); ch != nil {
+		return *ch
+	}
+	return nil
 }
 
 // FirstReply returns a strategy that fills the call's reply with the first
@@ -155,7 +160,9 @@ func (b *Broadcaster) intercept(ctx context.Context, method string, req, reply a
 	targets, err := b.targets(ctx, reply)
 	if err != nil {
 		if r.mode == modeAll {
-			close(r.ch) // the caller ranges over it: tell it nothing comes
+			ch := make(chan Reply) // closed: a range over C ends at once
+			close(ch)
+			r.ch.Store(&ch)
 		}
 		return err
 	}
@@ -166,7 +173,9 @@ func (b *Broadcaster) intercept(ctx context.Context, method string, req, reply a
 	case modeNone:
 		return b.none(ctx, method, req, reply, targets, opts)
 	default:
-		b.all(ctx, r.ch, method, req, reply, targets, opts)
+		ch := make(chan Reply, len(targets))
+		r.ch.Store(&ch)
+		b.all(ctx, ch, method, req, reply, targets, opts)
 		return nil
 	}
 }
@@ -263,18 +272,13 @@ func call(ctx context.Context, t target, method string, req, out any, opts []grp
 }
 
 // all calls every node and hands each reply over on ch, closing ch after
-// the last. Nothing blocks past the end of ctx.
-func (b *Broadcaster) all(ctx context.Context, ch chan Reply, method string, req, reply any, targets []target, opts []grpc.CallOption) {
+// the last. ch has room for every reply, so a sender never blocks on a
+// caller that stopped reading.
+func (b *Broadcaster) all(ctx context.Context, ch chan<- Reply, method string, req, reply any, targets []target, opts []grpc.CallOption) {
 	var wg sync.WaitGroup
 	for _, t := range targets {
 		out := newReply(reply)
-		wg.Go(func() {
-			r := call(ctx, t, method, req, out, opts)
-			select {
-			case ch <- r:
-			case <-ctx.Done(): // the caller stopped listening
-			}
-		})
+		wg.Go(func() { ch <- call(ctx, t, method, req, out, opts) })
 	}
 	go func() {
 		wg.Wait()

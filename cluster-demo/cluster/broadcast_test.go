@@ -104,7 +104,7 @@ func settleGoroutines(t *testing.T, base int) {
 
 func TestBroadcastAllRepliesComeFromEveryNode(t *testing.T) {
 	c, _, users := broadcastCluster(t, abc()...)
-	all, replies := AllReplies()
+	all := AllReplies()
 	out, err := users.GetByID(Broadcast(context.Background(), all), &userpb.GetByIDRequest{Id: 7})
 	if err != nil {
 		t.Fatal(err)
@@ -112,7 +112,7 @@ func TestBroadcastAllRepliesComeFromEveryNode(t *testing.T) {
 	if out.GetNode() != "" {
 		t.Fatalf("the call's own reply was filled by %q; AllReplies leaves it empty", out.GetNode())
 	}
-	got := collect(t, replies)
+	got := collect(t, all.C())
 	if names := nodesOf(t, got); !slices.Equal(names, []string{"a", "b", "c"}) {
 		t.Fatalf("replies from %v, want a, b, c", names)
 	}
@@ -135,11 +135,11 @@ func TestMulticastCallsOnlyTheGroup(t *testing.T) {
 	c, _, users := broadcastCluster(t,
 		testcluster.Spec{Name: "a1", Group: "A"}, testcluster.Spec{Name: "b1", Group: "B"},
 		testcluster.Spec{Name: "b2", Group: "B"})
-	all, replies := AllReplies()
+	all := AllReplies()
 	if _, err := users.GetByID(Multicast(context.Background(), "B", all), &userpb.GetByIDRequest{Id: 1}); err != nil {
 		t.Fatal(err)
 	}
-	if names := nodesOf(t, collect(t, replies)); !slices.Equal(names, []string{"b1", "b2"}) {
+	if names := nodesOf(t, collect(t, all.C())); !slices.Equal(names, []string{"b1", "b2"}) {
 		t.Fatalf("multicast to B reached %v", names)
 	}
 	if calls := c.Member("a1").Node.Calls(); calls != 0 {
@@ -151,12 +151,12 @@ func TestBroadcastSkipsNodesTheRouteFiltersDrop(t *testing.T) {
 	c, _, users := broadcastCluster(t, abc()...)
 	h := route.NewHealth()
 	h.MarkUnhealthy(c.Member("b").Addr())
-	all, replies := AllReplies()
+	all := AllReplies()
 	ctx := Broadcast(route.WithHealth(context.Background(), h), all)
 	if _, err := users.GetByID(ctx, &userpb.GetByIDRequest{Id: 1}); err != nil {
 		t.Fatal(err)
 	}
-	if names := nodesOf(t, collect(t, replies)); !slices.Equal(names, []string{"a", "c"}) {
+	if names := nodesOf(t, collect(t, all.C())); !slices.Equal(names, []string{"a", "c"}) {
 		t.Fatalf("broadcast reached %v, want a and c (b unhealthy)", names)
 	}
 }
@@ -222,33 +222,70 @@ func TestBroadcastNoRepliesWaitsForEveryNodeAndReportsFailures(t *testing.T) {
 func TestBroadcastAllRepliesDoesNotLeakWhenCallerStopsReading(t *testing.T) {
 	c, _, users := broadcastCluster(t, abc()...)
 	// Warm the cached connections so the baseline includes them.
-	warm, warmReplies := AllReplies()
+	warm := AllReplies()
 	if _, err := users.GetByID(Broadcast(context.Background(), warm), &userpb.GetByIDRequest{Id: 1}); err != nil {
 		t.Fatal(err)
 	}
-	collect(t, warmReplies)
+	collect(t, warm.C())
+	base := runtime.NumGoroutine()
+
+	// Read nothing, then read one reply of three, and walk away without
+	// cancelling anything: the contexts never end.
+	for read := range 2 {
+		all := AllReplies()
+		if _, err := users.GetByID(Broadcast(context.Background(), all), &userpb.GetByIDRequest{Id: 2}); err != nil {
+			t.Fatal(err)
+		}
+		for range read {
+			if r := <-all.C(); r.Err != nil {
+				t.Fatal(r.Err)
+			}
+		}
+	}
+	// Every node answered both calls and no goroutine is left waiting to
+	// hand over a reply nobody reads.
+	settleGoroutines(t, base)
+	for _, m := range c.Members {
+		if n := m.Node.Calls(); n != 3 {
+			t.Fatalf("node %s got %d calls, want 3", m.Spec.Name, n)
+		}
+	}
+}
+
+func TestBroadcastAllRepliesEndsSlowCallsWithTheCallersContext(t *testing.T) {
+	c, _, users := broadcastCluster(t, abc()...)
+	// Warm the cached connections so the baseline includes them.
+	warm := AllReplies()
+	if _, err := users.GetByID(Broadcast(context.Background(), warm), &userpb.GetByIDRequest{Id: 1}); err != nil {
+		t.Fatal(err)
+	}
+	collect(t, warm.C())
 	base := runtime.NumGoroutine()
 
 	c.Member("c").Node.SetDelay(time.Hour) // one node never answers on its own
 	ctx, cancel := context.WithCancel(context.Background())
-	all, replies := AllReplies()
+	all := AllReplies()
 	if _, err := users.GetByID(Broadcast(ctx, all), &userpb.GetByIDRequest{Id: 1}); err != nil {
 		t.Fatal(err)
 	}
-	// Read nothing, wait until a and b have answered and wait to hand over,
-	// then walk away by cancelling.
+	// Wait (bounded) until a's and b's replies wait in the channel and c
+	// holds the call, then give up on c.
 	deadline := time.Now().Add(10 * time.Second)
-	for c.Member("a").Node.Calls()+c.Member("b").Node.Calls() < 2 || c.Member("c").Node.Active() < 1 {
+	for len(all.C()) < 2 || c.Member("c").Node.Active() < 1 {
 		if time.Now().After(deadline) {
-			t.Fatal("nodes never received the broadcast")
+			t.Fatalf("%d replies queued, c active %d", len(all.C()), c.Member("c").Node.Active())
 		}
 		time.Sleep(time.Millisecond)
 	}
 	cancel()
+	replies := collect(t, all.C())
 	settleGoroutines(t, base)
-	// With every sender gone the channel is closed; whatever is left in it
-	// may be read or not.
-	for range replies {
+	byNode := map[string]codes.Code{}
+	for _, r := range replies {
+		byNode[c.NameOf(r.Addr)] = status.Code(r.Err)
+	}
+	if len(replies) != 3 || byNode["a"] != codes.OK || byNode["b"] != codes.OK || byNode["c"] != codes.Canceled {
+		t.Fatalf("replies by node %v, want a and b OK, c Canceled", byNode)
 	}
 }
 
@@ -329,17 +366,17 @@ func TestBroadcastRejectsBadUse(t *testing.T) {
 	req := &userpb.GetByIDRequest{Id: 1}
 
 	// No node in the group: Unavailable naming the filter, channel closed.
-	all, replies := AllReplies()
+	all := AllReplies()
 	_, err := users.GetByID(Multicast(context.Background(), "nope", all), req)
 	if status.Code(err) != codes.Unavailable || !strings.Contains(err.Error(), `group "nope"`) {
 		t.Fatalf("multicast to an empty group: got %v", err)
 	}
-	if got := collect(t, replies); len(got) != 0 {
+	if got := collect(t, all.C()); len(got) != 0 {
 		t.Fatalf("got %d replies from an empty group", len(got))
 	}
 
 	// An AllReplies strategy serves one call.
-	all, replies = AllReplies()
+	all = AllReplies()
 	if _, err := users.GetByID(Broadcast(context.Background(), all), req); err != nil {
 		t.Fatal(err)
 	}
@@ -347,7 +384,7 @@ func TestBroadcastRejectsBadUse(t *testing.T) {
 	if status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "one call") {
 		t.Fatalf("reused AllReplies: got %v", err)
 	}
-	if n := len(collect(t, replies)); n != 3 {
+	if n := len(collect(t, all.C())); n != 3 {
 		t.Fatalf("first call delivered %d replies, want 3", n)
 	}
 

@@ -56,13 +56,13 @@ func ExampleBroadcast() {
 	users := userpb.NewUserServiceClient(cc)
 
 	// Every node answers; each reply is a message of its own.
-	all, replies := cluster.AllReplies()
+	all := cluster.AllReplies()
 	if _, err := users.GetByID(cluster.Broadcast(context.Background(), all), &userpb.GetByIDRequest{Id: 7}); err != nil {
 		fmt.Println(err)
 		return
 	}
 	var answers []string
-	for r := range replies {
+	for r := range all.C() { // closed after the last node's reply
 		u := r.Reply.(*userpb.User)
 		answers = append(answers, fmt.Sprintf("%s:%s", u.GetNode(), u.GetName()))
 	}

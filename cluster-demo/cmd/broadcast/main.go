@@ -103,19 +103,19 @@ func run(ctx context.Context, host string, slow time.Duration) (bool, error) {
 	}
 
 	// 1. Broadcast, every reply on a channel.
-	all, replies := cluster.AllReplies()
+	all := cluster.AllReplies()
 	if _, err := users.GetByID(cluster.Broadcast(callCtx, all), &userpb.GetByIDRequest{Id: 42}); err != nil {
 		return false, err
 	}
-	got := collect("broadcast, all replies", replies)
+	got := collect("broadcast, all replies", all.C())
 	check(slices.Equal(got, []string{"node-1", "node-2", "node-3"}), "broadcast reached %v", got)
 
 	// 2. Multicast to group B.
-	all, replies = cluster.AllReplies()
+	all = cluster.AllReplies()
 	if _, err := users.GetByID(cluster.Multicast(callCtx, "B", all), &userpb.GetByIDRequest{Id: 43}); err != nil {
 		return false, err
 	}
-	got = collect("multicast to group B, all replies", replies)
+	got = collect("multicast to group B, all replies", all.C())
 	check(slices.Equal(got, []string{"node-2", "node-3"}), "multicast to B reached %v", got)
 
 	// 3. No replies: a cache flush only wants to know that every node got it.
@@ -148,9 +148,9 @@ func run(ctx context.Context, host string, slow time.Duration) (bool, error) {
 	nodes["node-2"].SetDelay(0)
 
 	// 5. The same error path a caller would see: a group with no node.
-	all, replies = cluster.AllReplies()
+	all = cluster.AllReplies()
 	_, err = users.GetByID(cluster.Multicast(callCtx, "C", all), &userpb.GetByIDRequest{Id: 46})
-	_, open := <-replies
+	_, open := <-all.C()
 	fmt.Printf("multicast to group C: %v\n", err)
 	check(err != nil && !open, "multicast to an empty group fails and closes the reply channel")
 
