@@ -38,6 +38,25 @@ func ExampleContext_JSON() {
 	// {"admin":false,"name":"ada"}
 }
 
+func ExampleContext_Param() {
+	engine := gee.New()
+	engine.GET("/hello/:name", func(c *gee.Context) {
+		c.String(http.StatusOK, "hello %s\n", c.Param("name"))
+	})
+	engine.GET("/assets/*filepath", func(c *gee.Context) {
+		c.String(http.StatusOK, "file %s\n", c.Param("filepath"))
+	})
+
+	for _, path := range []string{"/hello/geektutu", "/assets/css/site.css"} {
+		w := httptest.NewRecorder()
+		engine.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
+		fmt.Print(w.Body.String())
+	}
+	// Output:
+	// hello geektutu
+	// file css/site.css
+}
+
 func ExampleRouterGroup_Group() {
 	engine := gee.New()
 	v1 := engine.Group("/v1")

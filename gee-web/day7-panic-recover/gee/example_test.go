@@ -2,9 +2,11 @@ package gee_test
 
 import (
 	"fmt"
+	"html/template"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"time"
 
 	"gee-web/day7-panic-recover/gee"
 )
@@ -37,6 +39,25 @@ func ExampleContext_JSON() {
 	// Output:
 	// 200 application/json
 	// {"admin":false,"name":"ada"}
+}
+
+func ExampleContext_Param() {
+	engine := gee.New()
+	engine.GET("/hello/:name", func(c *gee.Context) {
+		c.String(http.StatusOK, "hello %s\n", c.Param("name"))
+	})
+	engine.GET("/assets/*filepath", func(c *gee.Context) {
+		c.String(http.StatusOK, "file %s\n", c.Param("filepath"))
+	})
+
+	for _, path := range []string{"/hello/geektutu", "/assets/css/site.css"} {
+		w := httptest.NewRecorder()
+		engine.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
+		fmt.Print(w.Body.String())
+	}
+	// Output:
+	// hello geektutu
+	// file css/site.css
 }
 
 func ExampleRouterGroup_Group() {
@@ -91,6 +112,31 @@ func ExampleRouterGroup_Use() {
 	// handler
 	// engine: after, status 200
 	// welcome
+}
+
+func ExampleContext_HTML() {
+	engine := gee.New()
+	engine.SetFuncMap(template.FuncMap{ // before LoadHTMLGlob: date.tmpl calls it
+		"FormatAsDate": func(t time.Time) string { return t.Format("2006-01-02") },
+	})
+	engine.LoadHTMLGlob("../templates/*.tmpl") // the demo's templates
+	engine.Static("/assets", "../static")
+	engine.GET("/greet", func(c *gee.Context) {
+		c.HTML(http.StatusOK, "greet.tmpl", gee.H{"Name": c.Query("name")})
+	})
+
+	for _, path := range []string{"/greet?name=%3Cb%3Egee%3C%2Fb%3E", "/assets/hello.txt"} {
+		w := httptest.NewRecorder()
+		engine.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
+		fmt.Print(w.Body.String())
+	}
+	// Output:
+	// <!DOCTYPE html>
+	// <html>
+	// <head><title>greet</title><link rel="stylesheet" href="/assets/css/site.css"></head>
+	// <body><p>Hello, &lt;b&gt;gee&lt;/b&gt;!</p></body>
+	// </html>
+	// hello from the static folder
 }
 
 func ExampleRecoveryWithWriter() {
