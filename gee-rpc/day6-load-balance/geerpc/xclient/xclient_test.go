@@ -320,9 +320,16 @@ func TestBroadcastFirstErrorCancelsTheRest(t *testing.T) {
 
 	// "a" fails at once; "slow" blocks until released, which happens only
 	// after Broadcast returned, so Broadcast must have cancelled it.
+	defer close(slowNode.release)
 	var name string
-	err := xc.Broadcast(context.Background(), "Node.FailOrWait", "a", &name)
-	close(slowNode.release)
+	broadcast := make(chan error, 1)
+	go func() { broadcast <- xc.Broadcast(context.Background(), "Node.FailOrWait", "a", &name) }()
+	var err error
+	select {
+	case err = <-broadcast:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Broadcast still waits for the slow server after another one failed")
+	}
 	if err == nil || !strings.Contains(err.Error(), "node a: failing on purpose") || !strings.Contains(err.Error(), "broadcast to "+a) {
 		t.Fatalf("err = %v, want a's error", err)
 	}
