@@ -258,11 +258,14 @@ type picker struct {
 
 // Pick implements balancer.Picker: filter, then let the policy choose.
 func (p *picker) Pick(info balancer.PickInfo) (balancer.PickResult, error) {
-	cands, err := route.Filter(info.Ctx, p.entries)
+	cands, rec, err := route.FilterForPick(info.Ctx, p.entries)
 	if err != nil {
 		return balancer.PickResult{}, err
 	}
 	e, done := p.choose(info, cands)
+	if rec != nil { // failover wants the registered address it is trying
+		rec.Record(e.node.Addr)
+	}
 	return balancer.PickResult{SubConn: e.sc, Done: done}, nil
 }
 

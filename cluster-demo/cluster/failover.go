@@ -35,7 +35,7 @@ var DefaultIdempotentCodes = []codes.Code{codes.Unavailable, codes.ResourceExhau
 type Attempt struct {
 	Method  string
 	Number  int           // 1 for the first attempt
-	Addr    string        // the node that answered, "" if the call reached none
+	Addr    string        // the node that answered (its registered address), "" if the call reached none
 	Err     error         // nil on success
 	Retry   bool          // whether another attempt follows
 	Backoff time.Duration // the wait before that attempt
@@ -55,8 +55,10 @@ type Attempt struct {
 //     a node had the request, even an Unavailable (a node killed mid-call)
 //     may hide a completed side effect, so the error goes back to the caller.
 //
-// A retry excludes every node tried so far, so it never lands on the same
-// node twice; when every node has been tried the call fails with the last
+// A retry excludes every node tried so far (by the registered address the
+// balancer recorded for the attempt, see route.WithPickRecorder), so it
+// never lands on the same node twice, even when the registry holds host
+// names; when every node has been tried the call fails with the last
 // node's error. A call a route filter refused (its message starts with
 // "route: ") is not retried: the same filter would refuse it again.
 type Failover struct {
@@ -182,6 +184,7 @@ func (f *Failover) intercept(ctx context.Context, method string, req, reply any,
 		if len(tried) > 0 {
 			actx = route.WithExclude(ctx, tried...)
 		}
+		actx, picked := route.WithPickRecorder(actx)
 		cancel := context.CancelFunc(func() {})
 		if f.perAttempt > 0 {
 			actx, cancel = context.WithTimeout(actx, f.perAttempt)
@@ -190,9 +193,16 @@ func (f *Failover) intercept(ctx context.Context, method string, req, reply any,
 		err := invoker(actx, method, req, reply, cc, append(slices.Clip(opts), grpc.Peer(&p))...)
 		cancel()
 
+		// The peer tells whether the attempt reached a node; the pick tells
+		// which node, by the address the registry (and so the exclude
+		// filter) knows it by. The peer's IP:port is the fallback for
+		// balancers that do not record their picks (grpc-go's own).
 		addr := ""
 		if p.Addr != nil {
-			addr = p.Addr.String()
+			addr = picked.Addr()
+			if addr == "" {
+				addr = p.Addr.String()
+			}
 		}
 		a := Attempt{Method: method, Number: n, Addr: addr, Err: err}
 		if err != nil && addr != "" {

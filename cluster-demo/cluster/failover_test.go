@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"errors"
+	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -14,8 +15,12 @@ import (
 	"google.golang.org/grpc/status"
 
 	"cluster-demo/balancer"
+	"cluster-demo/client"
 	"cluster-demo/internal/testcluster"
+	"cluster-demo/node"
 	"cluster-demo/ratelimit"
+	"cluster-demo/registry"
+	"cluster-demo/server"
 	"cluster-demo/userpb"
 )
 
@@ -330,6 +335,77 @@ func TestFailoverMovesRateLimitedIdempotentCallToAnotherNode(t *testing.T) {
 		}
 		if !idempotent && rejected != 3 {
 			t.Fatalf("%d non-idempotent calls were rejected, want 3 (every call a got, unretried)", rejected)
+		}
+	}
+}
+
+// Regression: failover learned the tried node from grpc.Peer, the IP:port
+// the connection went to, and excluded that. A registry holding host names
+// ("localhost:port", a DNS name in a cluster) never matched it, so retries
+// landed on nodes already tried. The balancer now records the registered
+// address it picked.
+func TestFailoverNeverRetriesTheSameNodeRegisteredByHostName(t *testing.T) {
+	reg := registry.NewMemory()
+	defer reg.Close()
+	var nodes []*node.Node
+	for _, name := range []string{"a", "b", "c"} {
+		lis, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, port, _ := net.SplitHostPort(lis.Addr().String())
+		s := server.New(reg, testcluster.Service, server.WithAdvertiseAddr("localhost:"+port))
+		n := node.New(name, node.WithFailure(codes.Unavailable))
+		userpb.RegisterUserServiceServer(s.GRPC(), n)
+		if err := s.Serve(context.Background(), lis); err != nil {
+			t.Fatal(err)
+		}
+		defer s.Stop()
+		nodes = append(nodes, n)
+	}
+	log := &attemptLog{}
+	fo, err := NewFailover(WithIdempotent(getByID), WithMaxAttempts(10), WithBackoff(0, 0), WithObserver(log.observe))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cc, err := client.Dial(ctx, reg, testcluster.Service, balancer.RoundRobin, grpc.WithChainUnaryInterceptor(fo.UnaryClientInterceptor()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cc.Close()
+	users := userpb.NewUserServiceClient(cc)
+	// Dial returns once one node is ready; wait (bounded) until all three
+	// answer, each with its failure, so that every node is a candidate.
+	for answered := map[string]bool{}; len(answered) < 3; {
+		_, err := users.GetByID(ctx, &userpb.GetByIDRequest{Id: 1})
+		for _, n := range nodes {
+			if n.Calls() > 0 {
+				answered[n.Name()] = true
+			}
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("not every node answered: %v", err)
+		}
+	}
+	for _, n := range nodes {
+		n.ResetCounters()
+	}
+	log.take()
+
+	_, err = users.GetByID(ctx, &userpb.GetByIDRequest{Id: 1})
+	if status.Code(err) != codes.Unavailable || !strings.Contains(err.Error(), "failing on purpose") {
+		t.Fatalf("got %v, want the last node's Unavailable", err)
+	}
+	for _, n := range nodes {
+		if n.Calls() != 1 {
+			t.Fatalf("node %s got %d calls, want exactly 1 (attempts %+v)", n.Name(), n.Calls(), log.take())
+		}
+	}
+	for _, a := range log.take() {
+		if a.Addr != "" && !strings.HasPrefix(a.Addr, "localhost:") {
+			t.Fatalf("attempt reports node %q, want its registered localhost address", a.Addr)
 		}
 	}
 }

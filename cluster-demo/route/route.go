@@ -10,6 +10,8 @@
 //     across hops.
 //   - WithHealth(ctx, h) or the client interceptor of a Health: skip nodes
 //     marked unhealthy.
+//   - WithPickRecorder(ctx): not a filter; the balancer records the
+//     registered address it picked, so failover knows which node it tried.
 //
 // Every balancer in package balancer calls Filter. When a filter leaves no
 // node, the call fails at once with codes.Unavailable and a message naming
@@ -19,6 +21,7 @@ package route
 import (
 	"context"
 	"slices"
+	"sync"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -55,6 +58,7 @@ type rules struct {
 	hasDirect bool
 	exclude   []string
 	health    *Health
+	picked    *PickRecorder
 }
 
 type rulesKey struct{}
@@ -139,21 +143,68 @@ func HealthFrom(ctx context.Context) (*Health, bool) {
 	return nil, false
 }
 
+// PickRecorder remembers the registered address of the node a balancer
+// picked for a call. Failover needs it to exclude a node it tried: the peer
+// address gRPC reports is the IP:port the connection went to, which differs
+// from the registered address whenever the registry holds a host name.
+// It is safe for concurrent use.
+type PickRecorder struct {
+	mu   sync.Mutex
+	addr string
+}
+
+// Addr is the address of the last pick recorded, "" if none.
+func (p *PickRecorder) Addr() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.addr
+}
+
+// Record notes addr as picked. Balancers call it on the recorder
+// FilterForPick returns.
+func (p *PickRecorder) Record(addr string) {
+	p.mu.Lock()
+	p.addr = addr
+	p.mu.Unlock()
+}
+
+// WithPickRecorder returns a context whose calls record the node the
+// balancer picks (balancers of package balancer do) in the returned
+// recorder.
+func WithPickRecorder(ctx context.Context) (context.Context, *PickRecorder) {
+	rec := &PickRecorder{}
+	return with(ctx, func(r *rules) { r.picked = rec }), rec
+}
+
 // Filter returns the nodes a call with ctx may go to, in their original
 // order. It applies direct, exclude, group and health in that order and
 // fails with codes.Unavailable naming the first filter that left no node.
 // When no rule is set it returns nodes itself, without allocating.
 func Filter[T Candidate](ctx context.Context, nodes []T) ([]T, error) {
+	nodes, _, err := FilterForPick(ctx, nodes)
+	return nodes, err
+}
+
+// FilterForPick is Filter for a balancer about to pick one of the nodes:
+// it also returns the recorder set by WithPickRecorder (nil if none), which
+// the balancer tells the address it picks. Rules are looked up once.
+func FilterForPick[T Candidate](ctx context.Context, nodes []T) ([]T, *PickRecorder, error) {
 	if ctx == nil {
-		return nodes, nil
+		return nodes, nil, nil
 	}
 	if len(nodes) == 0 {
-		return nil, status.Error(codes.Unavailable, "route: no nodes to choose from")
+		return nil, nil, status.Error(codes.Unavailable, "route: no nodes to choose from")
 	}
 	r := rulesFrom(ctx)
 	if r == nil {
-		return nodes, nil
+		return nodes, nil, nil
 	}
+	nodes, err := applyRules(r, nodes)
+	return nodes, r.picked, err
+}
+
+// applyRules applies the rules in the order Filter documents.
+func applyRules[T Candidate](r *rules, nodes []T) ([]T, error) {
 	if r.hasDirect {
 		nodes = keep(nodes, func(n Node) bool { return n.Addr == r.direct })
 		if len(nodes) == 0 {

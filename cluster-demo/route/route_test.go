@@ -229,3 +229,22 @@ func ExampleWithGroup() {
 	fmt.Println(g, md.Get(route.GroupMetadataKey))
 	// Output: canary [canary]
 }
+
+func TestFilterForPickReturnsTheRecorderOfTheContext(t *testing.T) {
+	bg := context.Background()
+	if _, rec, err := route.FilterForPick(bg, nodes); rec != nil || err != nil {
+		t.Fatalf("no rules: recorder %v, err %v", rec, err)
+	}
+	ctx, rec := route.WithPickRecorder(route.WithGroup(bg, "green"))
+	got, gotRec, err := route.FilterForPick(route.WithExclude(ctx, "b:1"), nodes)
+	if err != nil || gotRec != rec || addrs(got) != "c:1" {
+		t.Fatalf("got %s, recorder %p (want %p), err %v", addrs(got), gotRec, rec, err)
+	}
+	if rec.Addr() != "" {
+		t.Fatalf("recorder holds %q before any pick", rec.Addr())
+	}
+	gotRec.Record("c:1")
+	if rec.Addr() != "c:1" {
+		t.Fatalf("recorder holds %q, want c:1", rec.Addr())
+	}
+}
