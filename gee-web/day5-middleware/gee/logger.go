@@ -4,7 +4,10 @@ import (
 	"io"
 	"log"
 	"os"
+	"strconv"
+	"strings"
 	"time"
+	"unicode"
 )
 
 // Logger returns a middleware that logs every request to standard error
@@ -20,6 +23,16 @@ func LoggerWithWriter(out io.Writer) HandlerFunc {
 	return func(c *Context) {
 		start := time.Now()
 		c.Next()
-		logger.Printf("%3d | %-7s %s | %v", c.Writer.Status(), c.Method, c.Path, time.Since(start))
+		logger.Printf("%3d | %-7s %s | %v", c.Writer.Status(), c.Method, loggablePath(c.Path), time.Since(start))
 	}
+}
+
+// loggablePath returns path as it is, or quoted if it holds control
+// characters: the path is decoded from the URL, so "/x%0A[gee] ..." would
+// otherwise start a forged line in the log.
+func loggablePath(path string) string {
+	if strings.ContainsFunc(path, unicode.IsControl) {
+		return strconv.Quote(path)
+	}
+	return path
 }

@@ -237,3 +237,18 @@ func TestLoggerLogsTheStatusOfAnswersWrittenStraightToTheWriter(t *testing.T) {
 		}
 	}
 }
+
+// The path is percent-decoded, so a client can put a newline in it; logged
+// as it is, that would let the client write lines of its own into the log.
+func TestLoggerCannotBeFedForgedLines(t *testing.T) {
+	var out bytes.Buffer
+	engine := New()
+	engine.Use(LoggerWithWriter(&out))
+	serve(engine, "GET", "/x%0A[gee]%202026/01/01%2000:00:00%20200%20|%20GET%20/admin%0D", nil)
+	if lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n"); len(lines) != 1 {
+		t.Fatalf("one request logged %d lines:\n%s", len(lines), out.String())
+	}
+	if want := `404 | GET     "/x\n[gee] 2026/01/01 00:00:00 200 | GET /admin\r" | `; !strings.Contains(out.String(), want) {
+		t.Fatalf("logged %q, want it to contain %q", out.String(), want)
+	}
+}
