@@ -101,6 +101,12 @@ func webTour(t *Tour) error {
 		t.Check(strings.HasPrefix(a.Header.Get("Content-Type"), "text/css"), "Content-Type is text/css: %q", a.Header.Get("Content-Type"))
 	}
 
+	t.Say("HEAD on the same file: its headers, no body.")
+	a, err = t.Request(http.MethodHead, base+"/assets/css/site.css", "")
+	if t.CheckAnswer(a, err, http.StatusOK, "") {
+		t.Check(a.Body == "" && a.Header.Get("Content-Length") != "", "no body, Content-Length %q", a.Header.Get("Content-Length"))
+	}
+
 	t.Say("Attempts to climb out of static/ (the Go client sends these paths as written).")
 	for _, target := range []string{
 		"/assets/../main.go",
@@ -128,7 +134,7 @@ func webTour(t *Tour) error {
 	out := p.Output()
 	t.Check(strings.Contains(out, "panic recovered: runtime error: index out of range [100] with length 1"), "the panic value is logged")
 	t.Check(strings.Contains(out, "Traceback:") && strings.Contains(out, "main.go:"), "with a trace that points into main.go")
-	for _, line := range []string{"500 | GET     /panic", "200 | GET     /assets/css/site.css", "404 | GET     /nothing/here", "405 | DELETE  /v2/hello/geektutu", "401 | GET     /admin/stats"} {
+	for _, line := range []string{"500 | GET     /panic", "200 | GET     /assets/css/site.css", "200 | HEAD    /assets/css/site.css", "404 | GET     /nothing/here", "405 | DELETE  /v2/hello/geektutu", "401 | GET     /admin/stats"} {
 		t.Check(strings.Contains(out, line), "logged %q", line)
 	}
 
