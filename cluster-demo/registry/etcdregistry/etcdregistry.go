@@ -285,6 +285,10 @@ func (r *Registry) watch(ctx context.Context, service string, insts map[string]r
 					delete(insts, key)
 				} else if inst, ok := decode(ev.Kv.Value); ok {
 					insts[key] = inst
+				} else {
+					// Overwritten with something that is not an instance:
+					// List skips it, and so must the subscription.
+					delete(insts, key)
 				}
 			}
 			rev = resp.Header.Revision

@@ -278,6 +278,19 @@ func TestForeignValuesAreSkipped(t *testing.T) {
 	if err != nil || len(got) != 1 || got[0].Addr != "a:1" {
 		t.Fatalf("List = %+v, %v; want only a:1", got, err)
 	}
+	// A subscription agrees with List when a known key is overwritten
+	// with junk: the instance is gone, not stuck at its last good value.
+	ch, err := r.Subscribe(ctx, "user")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := recv(t, ch, 5*time.Second); got != "a:1/w1" {
+		t.Fatalf("first list %q", got)
+	}
+	cli.Put(ctx, prefix+"user/a:1", "not json either")
+	if got := recv(t, ch, 5*time.Second); got != "" {
+		t.Fatalf("after a:1 was overwritten with junk the list is %q, want empty", got)
+	}
 }
 
 func TestWeightsTravelFromEtcdToTheBalancer(t *testing.T) {
