@@ -39,10 +39,23 @@ func RecoveryWithWriter(out io.Writer) HandlerFunc {
 			if c.Writer.Written() {
 				panic(http.ErrAbortHandler)
 			}
+			header := c.Writer.Header()
+			for _, key := range abandonedBodyHeaders {
+				header.Del(key)
+			}
 			c.Fail(http.StatusInternalServerError, "Internal Server Error")
 		}()
 		c.Next()
 	}
+}
+
+// abandonedBodyHeaders describe the body the handler was preparing when it
+// panicked. The 500 replaces that body, so they must go: a left-over
+// "Content-Encoding: gzip" or "Content-Length" would make the error answer
+// unreadable. Headers set by middleware (CORS, request ids) stay.
+var abandonedBodyHeaders = []string{
+	"Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Length",
+	"Content-Range", "Etag", "Last-Modified",
 }
 
 // stackTrace formats the stack of the panicking goroutine from the function

@@ -97,6 +97,43 @@ func TestRecoveryCoversLaterMiddleware(t *testing.T) {
 	}
 }
 
+// Headers the handler set for the answer it never sent must not decorate the
+// 500: with its "Content-Encoding: gzip" the client could not read the error.
+func TestRecovery500DropsTheHeadersOfTheAbandonedAnswer(t *testing.T) {
+	engine := New()
+	engine.Use(RecoveryWithWriter(io.Discard))
+	engine.Use(func(c *Context) {
+		c.SetHeader("X-Request-Id", "42")
+		c.Next()
+	})
+	engine.GET("/report", func(c *Context) {
+		c.SetHeader("Content-Encoding", "gzip")
+		c.SetHeader("Content-Length", "1000")
+		c.SetHeader("Content-Disposition", "attachment; filename=report.csv")
+		c.SetHeader("ETag", `"v1"`)
+		panic("report generator failed")
+	})
+	srv := httptest.NewServer(engine)
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/report")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != 500 || string(body) != `{"message":"Internal Server Error"}`+"\n" {
+		t.Fatalf("got %d %q (read error %v), want a readable 500", resp.StatusCode, body, err)
+	}
+	for _, key := range []string{"Content-Encoding", "Content-Disposition", "Etag"} {
+		if v := resp.Header.Get(key); v != "" {
+			t.Errorf("500 carries %s: %q from the abandoned answer", key, v)
+		}
+	}
+	if resp.Header.Get("X-Request-Id") != "42" {
+		t.Errorf("the middleware's X-Request-Id was dropped")
+	}
+}
+
 // The well-known version answered every panic with c.Fail(500, ...), even
 // when the handler had already written: the client got the 200 it started
 // with and "Internal Server Error" glued to the end of the body.
