@@ -104,6 +104,26 @@ func TestWrongReplyTypeFailsOnlyThatCall(t *testing.T) {
 	}
 }
 
+// A reply that is not a non-nil pointer cannot be filled: that call fails,
+// and its body is still read, so the calls after it on the connection work.
+func TestReplyNotAPointerFailsOnlyThatCall(t *testing.T) {
+	addr, _ := startServer(t, NewServer())
+	for _, ct := range codecTypes {
+		t.Run(string(ct), func(t *testing.T) {
+			client := dialTest(t, addr, &Option{CodecType: ct})
+			for _, reply := range []any{"", (*string)(nil)} {
+				if err := client.Call("Foo.Sum", "hi", reply); err == nil {
+					t.Fatalf("reply %T accepted", reply)
+				}
+			}
+			var reply string
+			if err := client.Call("Foo.Sum", "hi", &reply); err != nil || reply != "geerpc resp 3" {
+				t.Fatalf("next call: %q, %v", reply, err)
+			}
+		})
+	}
+}
+
 // silentServer accepts one connection, reads the option and n request
 // headers without answering, then hangs up.
 func silentServer(t *testing.T, n int) (addr string, hungUp chan struct{}) {

@@ -5,6 +5,7 @@ import (
 	"encoding/gob"
 	"fmt"
 	"io"
+	"reflect"
 )
 
 // GobCodec speaks encoding/gob. Gob streams carry type descriptions once
@@ -35,7 +36,18 @@ func (c *GobCodec) ReadHeader(h *Header) error {
 }
 
 // ReadBody decodes the next body into body, or discards it if body is nil.
+// A body that is not a non-nil pointer is discarded too, with an error:
+// gob would refuse it without reading, and the unread body would then be
+// taken for the next header.
 func (c *GobCodec) ReadBody(body any) error {
+	if body != nil {
+		if v := reflect.ValueOf(body); v.Kind() != reflect.Pointer || v.IsNil() {
+			if err := c.dec.DecodeValue(reflect.Value{}); err != nil { // discard
+				return err
+			}
+			return fmt.Errorf("geerpc: gob decode body: want a non-nil pointer, got %T", body)
+		}
+	}
 	return c.dec.Decode(body)
 }
 

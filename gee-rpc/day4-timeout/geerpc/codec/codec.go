@@ -21,7 +21,8 @@ type Codec interface {
 	io.Closer
 	ReadHeader(*Header) error
 	// ReadBody decodes the body into v, a pointer. With v == nil the body
-	// is read and discarded, which keeps the stream in step.
+	// is read and discarded. The body is consumed even when v cannot hold
+	// it, which keeps the stream in step.
 	ReadBody(v any) error
 	// Write encodes one header and one body into the write buffer.
 	Write(h *Header, body any) error

@@ -101,3 +101,39 @@ func TestUnencodableBody(t *testing.T) {
 		}
 	})
 }
+
+// A body read into something that cannot hold it fails that read only:
+// the body is consumed, so the next header is read correctly.
+func TestReadBodyIntoNonPointerKeepsStreamInStep(t *testing.T) {
+	for typ, newCodec := range NewCodecFuncMap {
+		t.Run(string(typ), func(t *testing.T) {
+			conn := new(bufConn)
+			cc := newCodec(conn)
+			for seq := uint64(1); seq <= 3; seq++ {
+				if err := cc.Write(&Header{Seq: seq}, args{int(seq), 0}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := cc.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			for _, into := range []any{args{}, (*args)(nil)} {
+				var h Header
+				if err := cc.ReadHeader(&h); err != nil {
+					t.Fatalf("header before %T: %v", into, err)
+				}
+				if err := cc.ReadBody(into); err == nil {
+					t.Fatalf("ReadBody(%T) succeeded", into)
+				}
+			}
+			var h Header
+			var a args
+			if err := cc.ReadHeader(&h); err != nil || h.Seq != 3 {
+				t.Fatalf("header 3: %+v, %v", h, err)
+			}
+			if err := cc.ReadBody(&a); err != nil || a != (args{3, 0}) {
+				t.Fatalf("body 3: %+v, %v", a, err)
+			}
+		})
+	}
+}
