@@ -124,6 +124,20 @@ func TestReplyNotAPointerFailsOnlyThatCall(t *testing.T) {
 	}
 }
 
+// Gob cannot send nil arguments. Such a call fails at once, and the
+// connection it shares with other calls stays usable.
+func TestNilArgsWithGobFailOnlyThatCall(t *testing.T) {
+	addr, _ := startServer(t, NewServer())
+	client := dialTest(t, addr, &Option{CodecType: codec.GobType})
+	var reply string
+	if err := client.Call("Foo.Sum", nil, &reply); err == nil || !strings.Contains(err.Error(), "cannot send nil") {
+		t.Fatalf("err = %v, want cannot send nil", err)
+	}
+	if err := client.Call("Foo.Sum", "hi", &reply); err != nil || reply != "geerpc resp 2" {
+		t.Fatalf("next call: %q, %v", reply, err)
+	}
+}
+
 // silentServer accepts one connection, reads the option and n request
 // headers without answering, then hangs up.
 func silentServer(t *testing.T, n int) (addr string, hungUp chan struct{}) {

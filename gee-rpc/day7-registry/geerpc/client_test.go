@@ -124,6 +124,20 @@ func TestReplyNotAPointerFailsOnlyThatCall(t *testing.T) {
 	}
 }
 
+// Gob cannot send nil arguments. Such a call fails at once, and the
+// connection it shares with other calls stays usable.
+func TestNilArgsWithGobFailOnlyThatCall(t *testing.T) {
+	_, addr, _ := newTestServer(t)
+	client := dialTest(t, addr, &Option{CodecType: codec.GobType})
+	var reply int
+	if err := client.Call(context.Background(), "Foo.Sum", nil, &reply); err == nil || !strings.Contains(err.Error(), "cannot send nil") {
+		t.Fatalf("err = %v, want cannot send nil", err)
+	}
+	if err := client.Call(context.Background(), "Foo.Sum", Args{1, 2}, &reply); err != nil || reply != 3 {
+		t.Fatalf("next call: %d, %v", reply, err)
+	}
+}
+
 // silentServer accepts one connection, reads the option and n request
 // headers without answering, then hangs up.
 func silentServer(t *testing.T, n int) (addr string, hungUp chan struct{}) {

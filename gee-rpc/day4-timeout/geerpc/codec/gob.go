@@ -51,10 +51,15 @@ func (c *GobCodec) ReadBody(body any) error {
 	return c.dec.Decode(body)
 }
 
-// Write encodes h and body into the buffer. If either fails to encode, the
-// connection is closed: the encoder already counts the type descriptions it
-// buffered as sent, so the stream cannot be continued.
+// Write encodes h and body into the buffer. A nil body, which gob cannot
+// send, is refused before anything is written, so the connection lives
+// on. If h or body fails to encode otherwise, the connection is closed: the
+// encoder already counts the type descriptions it buffered as sent, so the
+// stream cannot be continued.
 func (c *GobCodec) Write(h *Header, body any) error {
+	if v := reflect.ValueOf(body); !v.IsValid() || v.Kind() == reflect.Pointer && v.IsNil() {
+		return fmt.Errorf("geerpc: gob encode body: gob cannot send nil (%T)", body)
+	}
 	if err := c.enc.Encode(h); err != nil {
 		return c.abort(fmt.Errorf("geerpc: gob encode header: %w", err))
 	}

@@ -90,6 +90,19 @@ func TestUnencodableBody(t *testing.T) {
 			t.Fatalf("wrote %q, closed=%v; want nothing written, still open", conn.String(), conn.closed)
 		}
 	})
+	t.Run("gob refuses nil and stays open", func(t *testing.T) {
+		for _, body := range []any{nil, (*args)(nil)} {
+			conn := new(bufConn)
+			cc := NewGobCodec(conn)
+			err := cc.Write(&Header{Seq: 1}, body)
+			if err == nil || !strings.HasPrefix(err.Error(), "geerpc: gob encode body") {
+				t.Fatalf("%T: err = %v", body, err)
+			}
+			if err := cc.Flush(); err != nil || conn.Len() != 0 || conn.closed {
+				t.Fatalf("%T: wrote %d bytes, closed=%v; want nothing written, still open", body, conn.Len(), conn.closed)
+			}
+		}
+	})
 	t.Run("gob writes nothing and closes", func(t *testing.T) {
 		conn := new(bufConn)
 		err := NewGobCodec(conn).Write(&Header{Seq: 1}, make(chan int))
