@@ -1,8 +1,10 @@
 package gee
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 )
 
@@ -64,5 +66,50 @@ func TestResponseWriterFlushAndUnwrap(t *testing.T) {
 	}
 	if w.Unwrap() != rec {
 		t.Fatal("Unwrap does not return the underlying writer")
+	}
+}
+
+// WebSocket libraries type-assert http.Hijacker on the writer a handler
+// gets; the wrapper must not hide that the connection can be taken over.
+func TestResponseWriterHijacks(t *testing.T) {
+	engine := New()
+	engine.GET("/ws", func(c *Context) {
+		hijacker, ok := c.Writer.(http.Hijacker)
+		if !ok {
+			c.String(http.StatusInternalServerError, "c.Writer is not an http.Hijacker")
+			return
+		}
+		conn, rw, err := hijacker.Hijack()
+		if err != nil {
+			c.String(http.StatusInternalServerError, "hijack: %v", err)
+			return
+		}
+		defer conn.Close()
+		if !c.Writer.Written() {
+			t.Error("a hijacked response does not count as started")
+		}
+		rw.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 8\r\nConnection: close\r\n\r\nhijacked")
+		rw.Flush()
+	})
+	srv := httptest.NewServer(engine)
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/ws")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != 200 || string(body) != "hijacked" {
+		t.Fatalf("got %d %q (%v), want 200 \"hijacked\" written on the raw connection", resp.StatusCode, body, err)
+	}
+}
+
+func TestResponseWriterHijackWithoutSupportIsAnError(t *testing.T) {
+	w, _ := newTestWriter() // httptest.ResponseRecorder cannot hijack
+	if _, _, err := w.Hijack(); err == nil || !strings.HasPrefix(err.Error(), "gee: ") {
+		t.Fatalf("Hijack on a recorder = %v, want a gee error", err)
+	}
+	if w.Written() {
+		t.Fatal("a failed hijack marked the response as started")
 	}
 }

@@ -1,6 +1,11 @@
 package gee
 
-import "net/http"
+import (
+	"bufio"
+	"errors"
+	"net"
+	"net/http"
+)
 
 // ResponseWriter is the http.ResponseWriter handlers write to. Besides
 // writing, it knows what has been sent, which net/http does not tell: the
@@ -73,6 +78,21 @@ func (w *responseWriter) Flush() {
 	if f, ok := w.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
+}
+
+// Hijack hands the connection over to the handler, if the underlying writer
+// can: WebSocket upgraders assert http.Hijacker on the writer they are given.
+// The response then counts as started, so nothing is written after it.
+func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	hijacker, ok := w.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, errors.New("gee: the underlying http.ResponseWriter cannot hijack the connection")
+	}
+	conn, rw, err := hijacker.Hijack()
+	if err == nil {
+		w.written = true
+	}
+	return conn, rw, err
 }
 
 // Unwrap lets http.ResponseController reach the underlying writer.
