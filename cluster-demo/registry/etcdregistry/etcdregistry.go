@@ -4,7 +4,9 @@
 // JSON, attached to a lease that the registry keeps alive while the
 // instance is registered. A server that crashes stops the keep-alives, the
 // lease expires after the TTL and the key disappears, so clients stop
-// calling a dead address without anyone unregistering it. Subscribe reads
+// calling a dead address without anyone unregistering it. A live server
+// whose lease was lost anyway (etcd out of reach for longer than the TTL)
+// puts its key back under a new lease as soon as it can. Subscribe reads
 // the prefix once and then follows a prefix watch from the next revision.
 package etcdregistry
 
@@ -47,7 +49,7 @@ type Registry struct {
 }
 
 type lease struct {
-	id     clientv3.LeaseID
+	id     clientv3.LeaseID   // guarded by Registry.mu: keepRegistered renews it
 	cancel context.CancelFunc // stops the keep-alive
 }
 
@@ -113,44 +115,103 @@ func (r *Registry) Register(ctx context.Context, inst registry.ServiceInstance) 
 	}
 	r.mu.Unlock()
 
-	grant, err := r.cli.Grant(ctx, int64(r.ttl/time.Second))
-	if err != nil {
-		return fmt.Errorf("etcdregistry: grant lease: %w", err)
-	}
 	key := r.instanceKey(inst)
-	if _, err := r.cli.Put(ctx, key, string(val), clientv3.WithLease(grant.ID)); err != nil {
-		r.revoke(grant.ID)
-		return fmt.Errorf("etcdregistry: put %s: %w", key, err)
+	id, err := r.put(ctx, key, string(val))
+	if err != nil {
+		return err
 	}
 	kaCtx, kaCancel := context.WithCancel(r.ctx)
-	alive, err := r.cli.KeepAlive(kaCtx, grant.ID)
+	alive, err := r.cli.KeepAlive(kaCtx, id)
 	if err != nil {
 		kaCancel()
-		r.revoke(grant.ID)
+		r.revoke(id)
 		return fmt.Errorf("etcdregistry: keep lease of %s alive: %w", key, err)
 	}
-	r.wg.Add(1)
-	go func() {
-		defer r.wg.Done()
-		for range alive { // the client sends keep-alives as long as we read
-		}
-	}()
 
 	r.mu.Lock()
 	if r.closed { // Close ran meanwhile: do not leave the key behind
 		r.mu.Unlock()
 		kaCancel()
-		r.revoke(grant.ID)
+		r.revoke(id)
 		return registry.ErrClosed
 	}
+	l := &lease{id: id, cancel: kaCancel}
 	old := r.leases[key]
-	r.leases[key] = &lease{id: grant.ID, cancel: kaCancel}
+	r.leases[key] = l
+	r.wg.Add(1)
 	r.mu.Unlock()
+	go func() {
+		defer r.wg.Done()
+		r.keepRegistered(kaCtx, l, key, string(val), alive)
+	}()
 	if old != nil { // re-registration replaced the key; drop the old lease
 		old.cancel()
-		r.revoke(old.id)
+		r.revoke(r.leaseID(old))
 	}
 	return nil
+}
+
+// put writes key under a fresh lease and returns the lease.
+func (r *Registry) put(ctx context.Context, key, val string) (clientv3.LeaseID, error) {
+	grant, err := r.cli.Grant(ctx, int64(r.ttl/time.Second))
+	if err != nil {
+		return 0, fmt.Errorf("etcdregistry: grant lease: %w", err)
+	}
+	if _, err := r.cli.Put(ctx, key, val, clientv3.WithLease(grant.ID)); err != nil {
+		r.revoke(grant.ID)
+		return 0, fmt.Errorf("etcdregistry: put %s: %w", key, err)
+	}
+	return grant.ID, nil
+}
+
+// keepRegistered reads the keep-alive responses (the client sends
+// keep-alives as long as someone reads) until ctx ends with Unregister or
+// Close. If the lease is lost while the instance is still registered here
+// (etcd unreachable for longer than the TTL, or the lease revoked by
+// someone else), the key is gone although the server lives: it puts the key
+// again under a new lease, retrying with a capped backoff.
+func (r *Registry) keepRegistered(ctx context.Context, l *lease, key, val string, alive <-chan *clientv3.LeaseKeepAliveResponse) {
+	wait := 100 * time.Millisecond
+	for {
+		if alive != nil {
+			for range alive {
+			}
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, r.ttl)
+		id, err := r.put(ctx, key, val)
+		if err != nil {
+			alive = nil
+			continue
+		}
+		r.mu.Lock()
+		if ctx.Err() != nil { // unregistered meanwhile: take the key back out
+			r.mu.Unlock()
+			r.revoke(id)
+			return
+		}
+		l.id = id
+		r.mu.Unlock()
+		if alive, err = r.cli.KeepAlive(ctx, id); err != nil {
+			alive = nil
+			continue
+		}
+		wait = 100 * time.Millisecond
+	}
+}
+
+// leaseID reads l.id, which keepRegistered may change.
+func (r *Registry) leaseID(l *lease) clientv3.LeaseID {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return l.id
 }
 
 // revoke drops a lease and with it its key; errors only mean the lease
@@ -184,7 +245,7 @@ func (r *Registry) Unregister(ctx context.Context, inst registry.ServiceInstance
 		return fmt.Errorf("etcdregistry: delete %s: %w", key, err)
 	}
 	if l != nil {
-		r.revoke(l.id)
+		r.revoke(r.leaseID(l))
 	}
 	return nil
 }
@@ -328,7 +389,7 @@ func (r *Registry) Close() error {
 	r.mu.Unlock()
 	for _, l := range leases {
 		l.cancel()
-		r.revoke(l.id)
+		r.revoke(r.leaseID(l))
 	}
 	r.cancel()
 	r.wg.Wait()

@@ -236,6 +236,54 @@ func TestCrashedServerDisappearsWhenLeaseExpires(t *testing.T) {
 	t.Logf("crashed instance removed %v after the crash", time.Since(start).Round(100*time.Millisecond))
 }
 
+// A live server whose lease is lost (here revoked behind its back, as
+// happens when etcd is out of reach for longer than the TTL) must come back
+// instead of staying unlisted while it serves.
+func TestLostLeaseIsReplacedWhileRegistered(t *testing.T) {
+	watcher := newRegistry(t)
+	// A short TTL makes the client send keep-alives often, so it notices
+	// the lost lease soon.
+	owner := newRegistry(t, etcdregistry.WithTTL(2*time.Second))
+	ctx, cancel := context.WithTimeout(bg, 20*time.Second)
+	defer cancel()
+	if err := owner.Register(ctx, registry.ServiceInstance{Name: "user", Addr: "a:1"}); err != nil {
+		t.Fatal(err)
+	}
+	ch, err := watcher.Subscribe(ctx, "user")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := recv(t, ch, 5*time.Second); got != "a:1/w1" {
+		t.Fatalf("first list %q", got)
+	}
+	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	key := "/test/" + t.Name() + "/user/a:1"
+	resp, err := cli.Get(ctx, key)
+	if err != nil || len(resp.Kvs) != 1 {
+		t.Fatalf("get %s: %v, %d keys", key, err, len(resp.Kvs))
+	}
+	if _, err := cli.Revoke(ctx, clientv3.LeaseID(resp.Kvs[0].Lease)); err != nil {
+		t.Fatal(err)
+	}
+	if got := recv(t, ch, 5*time.Second); got != "" {
+		t.Fatalf("after the revoke the list is %q, want empty", got)
+	}
+	if got := recv(t, ch, 10*time.Second); got != "a:1/w1" {
+		t.Fatalf("the instance did not come back: list %q", got)
+	}
+	// Close revokes the new lease too: nothing is left behind.
+	if err := owner.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := recv(t, ch, 5*time.Second); got != "" {
+		t.Fatalf("after Close the list is %q, want empty", got)
+	}
+}
+
 func TestCloseRevokesOwnInstancesAndEndsSubscriptions(t *testing.T) {
 	watcher := newRegistry(t)
 	owner := newRegistry(t)
