@@ -23,7 +23,7 @@ import (
 func isOurs(impl string) bool { return strings.HasPrefix(impl, "gee") }
 
 // mainPeers is, in order of preference, the peer each case's chart compares us with.
-var mainPeers = []string{"gin", "groupcache", "golang-lru", "sql", "netrpc", "jsonrpc", "round_robin"}
+var mainPeers = []string{"gin", "groupcache", "golang-lru", "sql", "netrpc", "jsonrpc", "round_robin", "fanout"}
 
 // benchPackages is where each framework keeps its benchmarks.
 func benchPackages(framework string) string {
@@ -249,9 +249,9 @@ func runBench(e *env, args []string) error {
 	}
 
 	var md bytes.Buffer
-	cmdLine := "go run ./scripts/gee bench " + strings.Join(args, " ")
-	fmt.Fprintf(&md, "# Benchmarks\n\nHow far are the final chapters from the frameworks readers would use instead? Every number\nbelow comes from one run of\n\n    %s\n\n", strings.TrimSpace(cmdLine))
-	fmt.Fprintf(&md, "on %s, %s. Each benchmark ran %d times for %s (`-benchmem`); the tables show medians, and\nthe ratio divides our median ns/op by the peer's from the same run (below 1.0 we are faster).\nThe machine is small and shared, so treat differences under ~10%% as noise.\n\n", machine(), time.Now().UTC().Format("2006-01-02"), *count, *benchtime)
+	cmdLine := strings.TrimSpace("go run ./scripts/gee bench " + strings.Join(args, " "))
+	fmt.Fprintf(&md, "Every number below comes from one run of\n\n    %s\n\n", cmdLine)
+	fmt.Fprintf(&md, "on %s, %s. Each benchmark ran %d times for %s (`-benchmem`); the tables show medians, and\nthe ratio divides our median ns/op by the peer's from the same run (below 1.0 we are faster).\n\n", machine(), time.Now().UTC().Format("2006-01-02"), *count, *benchtime)
 
 	failed := 0
 	for _, name := range chosen {
@@ -287,7 +287,7 @@ func runBench(e *env, args []string) error {
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(e.root, path)
 		}
-		if err := os.WriteFile(path, md.Bytes(), 0o644); err != nil {
+		if err := writeBenchDoc(path, md.Bytes()); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "\nwrote %s\n", *mdPath)
@@ -312,4 +312,27 @@ func machine() string {
 		}
 	}
 	return fmt.Sprintf("%s, %d cores, %s %s/%s", cpu, runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}
+
+// The generated tables go between these markers, so the prose around them survives a new run.
+const (
+	benchBegin = "<!-- gee bench: generated from here -->"
+	benchEnd   = "<!-- gee bench: generated up to here -->"
+)
+
+// writeBenchDoc puts the generated tables into the doc at path: between the markers when the
+// file has them, otherwise as a new file with a heading.
+func writeBenchDoc(path string, generated []byte) error {
+	doc := "# Benchmarks\n\n" + benchBegin + "\n" + benchEnd + "\n"
+	if old, err := os.ReadFile(path); err == nil {
+		doc = string(old)
+	} else if !os.IsNotExist(err) {
+		return err
+	}
+	begin, end := strings.Index(doc, benchBegin), strings.Index(doc, benchEnd)
+	if begin < 0 || end < begin {
+		return fmt.Errorf("%s has no %q … %q markers to write between", path, benchBegin, benchEnd)
+	}
+	doc = doc[:begin+len(benchBegin)] + "\n" + string(generated) + doc[end:]
+	return os.WriteFile(path, []byte(doc), 0o644)
 }

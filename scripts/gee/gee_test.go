@@ -253,3 +253,26 @@ func TestTourFailsWhenAPartFails(t *testing.T) {
 		t.Fatalf("unknown part: code %d, %q", code, stderr)
 	}
 }
+
+func TestBenchDocKeepsProseAroundTheGeneratedTables(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "benchmarks.md")
+	if err := writeBenchDoc(path, []byte("first tables\n")); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	doc := strings.Replace(string(data), "# Benchmarks\n", "# Benchmarks\n\nprose before\n", 1) + "prose after\n"
+	os.WriteFile(path, []byte(doc), 0o644)
+	if err := writeBenchDoc(path, []byte("second tables\n")); err != nil {
+		t.Fatal(err)
+	}
+	data, _ = os.ReadFile(path)
+	got := string(data)
+	if strings.Contains(got, "first tables") || !strings.Contains(got, "second tables") ||
+		!strings.Contains(got, "prose before") || !strings.Contains(got, "prose after") {
+		t.Fatalf("doc after the second run:\n%s", got)
+	}
+	os.WriteFile(path, []byte("no markers\n"), 0o644)
+	if err := writeBenchDoc(path, []byte("x")); err == nil {
+		t.Fatal("a doc without markers was overwritten")
+	}
+}
