@@ -197,8 +197,10 @@ func (server *Server) readRequest(cc codec.Codec) (*request, error) {
 // written leave together in one system call, and the last frame of a burst
 // always flushes.
 type sender struct {
-	mu      sync.Mutex
-	waiting atomic.Int32 // writers between lock and unlock
+	mu sync.Mutex
+	// waiting counts the writers between lock and unlock, the one holding
+	// mu included; a Mutex cannot tell whether anyone is queued for it.
+	waiting atomic.Int32
 }
 
 func (s *sender) lock() {
