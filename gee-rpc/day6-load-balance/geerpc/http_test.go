@@ -2,6 +2,7 @@ package geerpc
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"io"
 	"net"
@@ -82,6 +83,43 @@ func TestConnectAnswerAndOneWriteHandshake(t *testing.T) {
 	}
 	if h.Seq != 9 || h.Error != "" || reply != 9 {
 		t.Fatalf("got %+v reply %d", h, reply)
+	}
+}
+
+// Through CONNECT as on plain TCP (day1's TestHandshakeReadsOnlyTheOption):
+// CONNECT, option and two whole frames in one write, with every codec.
+func TestConnectOneWriteHandshakeEveryCodec(t *testing.T) {
+	_, ts := newHTTPTestServer(t)
+	for _, ct := range codecTypes {
+		t.Run(string(ct), func(t *testing.T) {
+			conn, err := net.Dial("tcp", ts.Listener.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			var packet bytes.Buffer
+			packet.WriteString("CONNECT " + DefaultRPCPath + " HTTP/1.0\n\n")
+			packet.Write(optionBytes(t, &Option{MagicNumber: MagicNumber, CodecType: ct}))
+			enc := codec.NewCodecFuncMap[ct](nopCloser{&packet})
+			for seq := uint64(1); seq <= 2; seq++ {
+				if err := writeFrame(enc, &codec.Header{ServiceMethod: "Foo.Sum", Seq: seq}, Args{int(seq), 1}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := conn.Write(packet.Bytes()); err != nil {
+				t.Fatal(err)
+			}
+			_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+			r := bufio.NewReader(conn)
+			resp, err := http.ReadResponse(r, &http.Request{Method: http.MethodConnect})
+			if err != nil || resp.Status != connected {
+				t.Fatalf("CONNECT answer: %v, %v", resp, err)
+			}
+			got := readReplies(t, conn, codec.NewCodecFuncMap[ct](&bufferedConn{Conn: conn, r: r}), 2)
+			if got[1] != 2 || got[2] != 3 {
+				t.Fatalf("got %v", got)
+			}
+		})
 	}
 }
 
