@@ -47,9 +47,11 @@ type schemaKey struct {
 var schemas sync.Map // schemaKey → *schema.Schema
 
 // cachedSchema returns the schema of struct type t in dialect d, parsing
-// it the first time. A dialect that cannot be a map key is not cached.
+// it the first time. A dialect value that cannot be a map key is not
+// cached: its type may be comparable while the value is not (an interface
+// field holding a slice), and hashing such a key would panic.
 func cachedSchema(t reflect.Type, d dialect.Dialect) *schema.Schema {
-	if d == nil || !reflect.TypeOf(d).Comparable() {
+	if d == nil || !reflect.ValueOf(d).Comparable() {
 		return schema.Parse(reflect.New(t).Interface(), d)
 	}
 	key := schemaKey{t, d}

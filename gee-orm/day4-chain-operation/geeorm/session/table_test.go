@@ -112,3 +112,31 @@ func TestSessionsShareParsedSchema(t *testing.T) {
 		t.Fatalf("Model(42).CreateTable() = %v", err)
 	}
 }
+
+// Quoted's table name holds the quote character itself; Quote doubles it.
+type Quoted struct {
+	ID    int `geeorm:"PRIMARY KEY"`
+	Label string
+}
+
+func (Quoted) TableName() string { return `odd "quoted" table` }
+
+func TestTableNameWithQuotes(t *testing.T) {
+	s := newTestSession(t).Model(&Quoted{})
+	if err := s.CreateTable(); err != nil {
+		t.Fatal(err)
+	}
+	if !s.HasTable() {
+		t.Fatal("HasTable after CreateTable = false")
+	}
+	var name string
+	if err := s.Raw("SELECT name FROM sqlite_master WHERE type = 'table'").QueryRow().Scan(&name); err != nil || name != `odd "quoted" table` {
+		t.Fatalf("table created as %q, %v", name, err)
+	}
+	if err := s.DropTable(); err != nil {
+		t.Fatal(err)
+	}
+	if s.HasTable() {
+		t.Fatal("HasTable after DropTable = true")
+	}
+}
