@@ -132,3 +132,41 @@ func TestFindClosesRowsOnScanError(t *testing.T) {
 		t.Fatalf("%d connections still in use after the failed Find, want 0", inUse)
 	}
 }
+
+// A NULL cannot be scanned into a plain field: Find fails with an error
+// that names the column, leaves the slice alone and closes its rows.
+func TestFindNullColumnIsAnErrorNamingTheColumn(t *testing.T) {
+	s := newRecordSession(t)
+	if _, err := s.Raw(`INSERT INTO "Record" ("ID") VALUES (1)`).Exec(); err != nil {
+		t.Fatal(err)
+	}
+	got := []Record{{ID: 99}}
+	err := s.Find(&got)
+	if err == nil || !strings.Contains(err.Error(), `session: find Record`) ||
+		!strings.Contains(err.Error(), `name "Name"`) || !strings.Contains(err.Error(), "NULL") {
+		t.Fatalf("Find over a NULL Name: err = %v, want one naming the column and NULL", err)
+	}
+	if len(got) != 1 || got[0].ID != 99 {
+		t.Fatalf("failed Find changed the slice to %+v", got)
+	}
+	if inUse := s.db.Stats().InUse; inUse != 0 {
+		t.Fatalf("%d connections still in use after the failed Find, want 0", inUse)
+	}
+}
+
+func TestInsertAndFindWithQuotesInTableName(t *testing.T) {
+	s := newTestSession(t).Model(&Quoted{})
+	if err := s.CreateTable(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Insert(&Quoted{1, `say "hi"`}, &Quoted{2, "bye"}); err != nil {
+		t.Fatal(err)
+	}
+	var got []Quoted
+	if err := s.Find(&got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0] != (Quoted{1, `say "hi"`}) || got[1] != (Quoted{2, "bye"}) {
+		t.Fatalf("Find = %+v", got)
+	}
+}
