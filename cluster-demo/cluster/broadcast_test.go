@@ -219,15 +219,21 @@ func TestBroadcastNoRepliesWaitsForEveryNodeAndReportsFailures(t *testing.T) {
 	}
 }
 
-func TestBroadcastAllRepliesDoesNotLeakWhenCallerStopsReading(t *testing.T) {
-	c, _, users := broadcastCluster(t, abc()...)
-	// Warm the cached connections so the baseline includes them.
+// warmGoroutineBaseline makes one broadcast, so the cached connections and
+// their goroutines exist, and returns the goroutine count to come back to.
+func warmGoroutineBaseline(t *testing.T, users userpb.UserServiceClient) int {
+	t.Helper()
 	warm := AllReplies()
 	if _, err := users.GetByID(Broadcast(context.Background(), warm), &userpb.GetByIDRequest{Id: 1}); err != nil {
 		t.Fatal(err)
 	}
 	collect(t, warm.C())
-	base := runtime.NumGoroutine()
+	return runtime.NumGoroutine()
+}
+
+func TestBroadcastAllRepliesDoesNotLeakWhenCallerStopsReading(t *testing.T) {
+	c, _, users := broadcastCluster(t, abc()...)
+	base := warmGoroutineBaseline(t, users)
 
 	// Read nothing, then read one reply of three, and walk away without
 	// cancelling anything: the contexts never end.
@@ -254,13 +260,7 @@ func TestBroadcastAllRepliesDoesNotLeakWhenCallerStopsReading(t *testing.T) {
 
 func TestBroadcastAllRepliesEndsSlowCallsWithTheCallersContext(t *testing.T) {
 	c, _, users := broadcastCluster(t, abc()...)
-	// Warm the cached connections so the baseline includes them.
-	warm := AllReplies()
-	if _, err := users.GetByID(Broadcast(context.Background(), warm), &userpb.GetByIDRequest{Id: 1}); err != nil {
-		t.Fatal(err)
-	}
-	collect(t, warm.C())
-	base := runtime.NumGoroutine()
+	base := warmGoroutineBaseline(t, users)
 
 	c.Member("c").Node.SetDelay(time.Hour) // one node never answers on its own
 	ctx, cancel := context.WithCancel(context.Background())

@@ -113,6 +113,18 @@ func newRegistry(t *testing.T, opts ...etcdregistry.Option) *etcdregistry.Regist
 	return r
 }
 
+// rawClient is a plain etcd client on the test server, closed by Cleanup,
+// for writing behind a registry's back.
+func rawClient(t *testing.T) *clientv3.Client {
+	t.Helper()
+	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cli.Close() })
+	return cli
+}
+
 var bg = context.Background()
 
 func TestRegisterListUnregister(t *testing.T) {
@@ -256,11 +268,7 @@ func TestLostLeaseIsReplacedWhileRegistered(t *testing.T) {
 	if got := recv(t, ch, 5*time.Second); got != "a:1/w1" {
 		t.Fatalf("first list %q", got)
 	}
-	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cli.Close()
+	cli := rawClient(t)
 	key := "/test/" + t.Name() + "/user/a:1"
 	resp, err := cli.Get(ctx, key)
 	if err != nil || len(resp.Kvs) != 1 {
@@ -314,11 +322,7 @@ func TestForeignValuesAreSkipped(t *testing.T) {
 	r := newRegistry(t)
 	ctx, cancel := context.WithTimeout(bg, 10*time.Second)
 	defer cancel()
-	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cli.Close()
+	cli := rawClient(t)
 	prefix := "/test/" + t.Name() + "/"
 	cli.Put(ctx, prefix+"user/junk", "not json")
 	r.Register(ctx, registry.ServiceInstance{Name: "user", Addr: "a:1"})
