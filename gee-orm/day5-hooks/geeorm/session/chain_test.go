@@ -175,3 +175,29 @@ func TestValuesTravelAsBoundParameters(t *testing.T) {
 		t.Fatal("the User table is gone")
 	}
 }
+
+func TestChainWithQuotesInTableName(t *testing.T) {
+	s := newTestSession(t).Model(&Quoted{})
+	if err := s.CreateTable(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Insert(&Quoted{1, "a"}, &Quoted{2, "b"}, &Quoted{3, "c"}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.Where("ID > ?", 1).Update("Label", `"x"`); err != nil || n != 2 {
+		t.Fatalf("Update = %d, %v; want 2", n, err)
+	}
+	if n, err := s.Where("Label = ?", `"x"`).Count(); err != nil || n != 2 {
+		t.Fatalf("Count = %d, %v; want 2", n, err)
+	}
+	var q Quoted
+	if err := s.OrderBy("ID DESC").First(&q); err != nil || q != (Quoted{3, `"x"`}) {
+		t.Fatalf("First = %+v, %v", q, err)
+	}
+	if n, err := s.Where("ID = ?", 1).Delete(); err != nil || n != 1 {
+		t.Fatalf("Delete = %d, %v; want 1", n, err)
+	}
+	if n, err := s.Count(); err != nil || n != 2 {
+		t.Fatalf("Count after Delete = %d, %v; want 2", n, err)
+	}
+}
