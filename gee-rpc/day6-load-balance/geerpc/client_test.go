@@ -178,7 +178,11 @@ func TestPendingCallsFailWhenServerGoesAway(t *testing.T) {
 	for i := range calls {
 		calls[i] = client.Go("Foo.Sum", Args{1, 2}, new(int), nil)
 	}
-	<-hungUp
+	select {
+	case <-hungUp:
+	case <-time.After(5 * time.Second):
+		t.Fatalf("the server never received the %d calls", n)
+	}
 	for _, call := range calls {
 		if c := waitCall(t, call); c.Error == nil || !strings.Contains(c.Error.Error(), "connection lost") {
 			t.Fatalf("pending call error = %v, want connection lost", c.Error)

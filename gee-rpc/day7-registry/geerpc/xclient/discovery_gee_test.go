@@ -89,7 +89,11 @@ func TestRefreshHoldsNoLockAcrossHTTP(t *testing.T) {
 	d := NewGeeRegistryDiscovery(ts.URL, time.Minute)
 	fetched := make(chan error, 1)
 	go func() { _, err := d.Get(RandomSelect); fetched <- err }()
-	<-entered // the fetch is in flight
+	select {
+	case <-entered: // the fetch is in flight
+	case <-time.After(5 * time.Second):
+		t.Fatal("Get never asked the registry")
+	}
 
 	done := make(chan struct{})
 	go func() {

@@ -266,7 +266,11 @@ func TestSlowDialDoesNotBlockOtherCalls(t *testing.T) {
 
 	stuck := make(chan error, 1)
 	go func() { stuck <- xc.Call(context.Background(), "Node.Name", 0, new(string)) }()
-	<-accepted // the first call is now inside its dial
+	select {
+	case <-accepted: // the first call is now inside its dial
+	case <-time.After(5 * time.Second):
+		t.Fatal("the first call never dialed")
+	}
 
 	_ = d.Update([]string{good})
 	done := make(chan error, 1)
