@@ -178,7 +178,7 @@ func (f *Failover) UnaryClientInterceptor() grpc.UnaryClientInterceptor {
 func (f *Failover) intercept(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
 	idempotent := f.idempotent[method]
 	var tried []string
-	var lastNodeErr error // the last error a node gave, not the router
+	var lastNodeErr error // the last error of a picked node, not the router
 	for n := 1; ; n++ {
 		actx := ctx
 		if len(tried) > 0 {
@@ -196,22 +196,25 @@ func (f *Failover) intercept(ctx context.Context, method string, req, reply any,
 		// The peer tells whether the attempt reached a node; the pick tells
 		// which node, by the address the registry (and so the exclude
 		// filter) knows it by. The peer's IP:port is the fallback for
-		// balancers that do not record their picks (grpc-go's own).
-		addr := ""
-		if p.Addr != nil {
-			addr = picked.Addr()
-			if addr == "" {
-				addr = p.Addr.String()
-			}
+		// balancers that do not record their picks (grpc-go's own). A node
+		// picked but never reached (its connection just broke) is excluded
+		// too: it is the last place to send the retry.
+		reached := p.Addr != nil
+		tryAddr := picked.Addr()
+		if tryAddr == "" && reached {
+			tryAddr = p.Addr.String()
 		}
-		a := Attempt{Method: method, Number: n, Addr: addr, Err: err}
-		if err != nil && addr != "" {
+		a := Attempt{Method: method, Number: n, Err: err}
+		if reached {
+			a.Addr = tryAddr
+		}
+		if err != nil && tryAddr != "" {
 			lastNodeErr = err
-			if !slices.Contains(tried, addr) {
-				tried = append(tried, addr)
+			if !slices.Contains(tried, tryAddr) {
+				tried = append(tried, tryAddr)
 			}
 		}
-		if err != nil && n < f.maxAttempts && ctx.Err() == nil && !routeRefused(err) && f.retryable(err, addr != "", idempotent) {
+		if err != nil && n < f.maxAttempts && ctx.Err() == nil && !routeRefused(err) && f.retryable(err, reached, idempotent) {
 			a.Retry = true
 			a.Backoff = f.backoff(n)
 		}

@@ -21,12 +21,19 @@ import (
 type scriptedInvoker struct {
 	errs     []error
 	addrs    []string
+	picked   []string // if set, the registered address the "balancer" records
 	excluded [][]string
 }
 
 func (s *scriptedInvoker) invoke(ctx context.Context, _ string, _, _ any, _ *grpc.ClientConn, opts ...grpc.CallOption) error {
 	i := len(s.excluded)
 	s.excluded = append(s.excluded, route.Excluded(ctx))
+	if i < len(s.picked) && s.picked[i] != "" {
+		// What a picker of package balancer does.
+		if _, rec, _ := route.FilterForPick(ctx, []route.Node{{Addr: s.picked[i]}}); rec != nil {
+			rec.Record(s.picked[i])
+		}
+	}
 	if s.addrs[i] != "" {
 		for _, o := range opts {
 			if p, ok := o.(grpc.PeerCallOption); ok {
@@ -74,5 +81,28 @@ func TestFailoverResetsReplyBetweenAttempts(t *testing.T) {
 	}
 	if reply.GetName() != "" {
 		t.Fatalf("reply kept %q from the failed attempt", reply.GetName())
+	}
+}
+
+// A node whose connection broke after the pick never got the request (no
+// peer), so even a call that is not idempotent may be retried; the retry
+// must still avoid that node, known by its registered address.
+func TestFailoverExcludesAPickedNodeTheCallNeverReached(t *testing.T) {
+	inv := &scriptedInvoker{
+		errs:   []error{status.Error(codes.Unavailable, "connection refused"), nil},
+		addrs:  []string{"", "127.0.0.1:2"},
+		picked: []string{"node-1.example:80", "node-2.example:80"},
+	}
+	var attempts []Attempt
+	f, _ := NewFailover(WithBackoff(0, 0), WithObserver(func(a Attempt) { attempts = append(attempts, a) }))
+	if err := f.intercept(context.Background(), "/svc.S/Write", &userpb.GetByIDRequest{}, &userpb.User{}, nil, inv.invoke); err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{nil, {"node-1.example:80"}}
+	if !slices.EqualFunc(inv.excluded, want, slices.Equal[[]string]) {
+		t.Fatalf("attempts excluded %v, want %v", inv.excluded, want)
+	}
+	if attempts[0].Addr != "" || attempts[1].Addr != "node-2.example:80" {
+		t.Fatalf("attempt addresses %q and %q, want none (not reached) and node-2's registered one", attempts[0].Addr, attempts[1].Addr)
 	}
 }
