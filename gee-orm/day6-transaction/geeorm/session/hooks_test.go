@@ -122,6 +122,10 @@ func TestHookErrorAbortsTheOperation(t *testing.T) {
 			if !errors.Is(err, errHook) || !strings.Contains(err.Error(), tt.hook+" hook") {
 				t.Fatalf("err = %v, want the %s hook's error", err, tt.hook)
 			}
+			// An AfterQuery error leaves Find half way through its rows; they are closed.
+			if inUse := s.db.Stats().InUse; inUse != 0 {
+				t.Fatalf("%d connections in use after the failed %s, want 0", inUse, tt.hook)
+			}
 			failHook = ""
 			if n, err := s.Count(); err != nil || n != tt.wantCount {
 				t.Fatalf("rows after failed %s = %d, %v; want %d", tt.hook, n, err, tt.wantCount)
