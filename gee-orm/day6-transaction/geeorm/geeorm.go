@@ -67,14 +67,23 @@ func (e *Engine) Transaction(f func(*session.Session) (any, error)) (result any,
 	if err := s.Begin(); err != nil {
 		return nil, err
 	}
+	returned := false
 	defer func() {
-		if p := recover(); p != nil {
-			_ = s.Rollback() // logged; the panic is what the caller must see
+		if returned {
+			return
+		}
+		// f panicked, or ended its goroutine with runtime.Goexit (as
+		// t.FailNow does) and recover returns nil: roll back either way, so
+		// the transaction does not keep its connection and its locks.
+		p := recover()
+		_ = s.Rollback() // logged; the panic is what the caller must see
+		if p != nil {
 			panic(p)
 		}
 	}()
 
 	result, err = f(s)
+	returned = true
 	if err != nil {
 		if rbErr := s.Rollback(); rbErr != nil {
 			return result, errors.Join(err, rbErr)

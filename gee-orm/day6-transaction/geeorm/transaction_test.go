@@ -2,6 +2,7 @@ package geeorm
 
 import (
 	"errors"
+	"runtime"
 	"testing"
 
 	"gee-orm/day6-transaction/geeorm/session"
@@ -100,5 +101,29 @@ func TestTransactionRollsBackAndRepanics(t *testing.T) {
 	}
 	if inUse := engine.db.Stats().InUse; inUse != 0 {
 		t.Fatalf("%d connections in use after the panic, want 0 (transaction left open)", inUse)
+	}
+}
+
+// runtime.Goexit (what t.FailNow calls) inside f ends the goroutine
+// without a panic to recover; the transaction is still rolled back.
+func TestTransactionRollsBackWhenFExitsItsGoroutine(t *testing.T) {
+	engine := newUserEngine(t)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, _ = engine.Transaction(func(s *session.Session) (any, error) {
+			if _, err := s.Insert(&User{"Sam", 25}); err != nil {
+				return nil, err
+			}
+			runtime.Goexit()
+			return nil, nil
+		})
+	}()
+	<-done
+	if n := countUsers(t, engine); n != 1 {
+		t.Fatalf("rows after Goexit = %d, want 1", n)
+	}
+	if inUse := engine.db.Stats().InUse; inUse != 0 {
+		t.Fatalf("%d connections in use after Goexit, want 0 (transaction left open)", inUse)
 	}
 }
