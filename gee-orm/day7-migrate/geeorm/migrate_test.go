@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"gee-orm/day7-migrate/geeorm/dialect"
 )
 
 // Person is the table before migration; PersonV2 drops Age and adds Email
@@ -49,7 +51,7 @@ func tableInfo(t *testing.T, engine *Engine, table string) (definition string, c
 	if err := s.Raw("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", table).QueryRow().Scan(&definition); err != nil {
 		t.Fatalf("definition of %s: %v", table, err)
 	}
-	rows, err := s.Raw(`SELECT * FROM "` + table + `"`).QueryRows()
+	rows, err := s.Raw("SELECT * FROM " + dialect.Quote(table)).QueryRows()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,5 +152,63 @@ func TestMigrateBadModelIsAnError(t *testing.T) {
 		if err := engine.Migrate(model); err == nil {
 			t.Errorf("Migrate(%T) = nil, want an error", model)
 		}
+	}
+}
+
+// SQLite column names ignore ASCII case: a table created by hand with
+// "name" and "age" already holds the fields Name and Age. Taking them for
+// new columns would have replaced every name and age with a zero value.
+func TestMigrateMatchesColumnNamesWithoutCase(t *testing.T) {
+	engine := newTestEngine(t)
+	s := engine.NewSession()
+	if _, err := s.Raw(`CREATE TABLE "Person" (name text, age integer, nickname text)`).Exec(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Raw(`INSERT INTO "Person" VALUES ('Tom', 18, 'T'), ('Sam', 25, 'S')`).Exec(); err != nil {
+		t.Fatal(err)
+	}
+	if err := engine.Migrate(&Person{}); err != nil {
+		t.Fatal(err)
+	}
+	_, columns := tableInfo(t, engine, "Person")
+	if want := []string{"Name", "Age"}; !reflect.DeepEqual(columns, want) {
+		t.Fatalf("columns after Migrate = %v, want %v", columns, want)
+	}
+	var people []Person
+	if err := engine.NewSession().OrderBy("Name").Find(&people); err != nil {
+		t.Fatal(err)
+	}
+	if want := []Person{{"Sam", 25}, {"Tom", 18}}; !reflect.DeepEqual(people, want) {
+		t.Fatalf("rows after Migrate = %+v, want %+v", people, want)
+	}
+}
+
+// QuotedPerson's table name holds the quote character.
+type QuotedPerson struct {
+	Name  string `geeorm:"PRIMARY KEY"`
+	Email string
+}
+
+func (QuotedPerson) TableName() string { return `the "people"` }
+
+func TestMigrateTableNameWithQuotes(t *testing.T) {
+	engine := newTestEngine(t)
+	s := engine.NewSession()
+	if _, err := s.Raw(`CREATE TABLE "the ""people""" ("Name" text PRIMARY KEY, "Age" integer)`).Exec(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Raw(`INSERT INTO "the ""people""" VALUES ('Tom', 18)`).Exec(); err != nil {
+		t.Fatal(err)
+	}
+	if err := engine.Migrate(&QuotedPerson{}); err != nil {
+		t.Fatal(err)
+	}
+	definition, columns := tableInfo(t, engine, `the "people"`)
+	if !reflect.DeepEqual(columns, []string{"Name", "Email"}) || !strings.Contains(definition, "PRIMARY KEY") {
+		t.Fatalf("after Migrate: %s %v", definition, columns)
+	}
+	var people []QuotedPerson
+	if err := engine.NewSession().Find(&people); err != nil || len(people) != 1 || people[0] != (QuotedPerson{"Tom", ""}) {
+		t.Fatalf("rows after Migrate = %+v, %v", people, err)
 	}
 }

@@ -44,7 +44,7 @@ func (s *Session) Migrate() error {
 	var vars []any
 	for i, field := range table.Fields {
 		switch {
-		case slices.Contains(columns, field.Name):
+		case hasColumn(columns, field.Name):
 			into = append(into, dialect.Quote(field.Name))
 			from = append(from, dialect.Quote(field.Name))
 		case !strings.Contains(strings.ToUpper(field.Tag), "DEFAULT"):
@@ -101,9 +101,40 @@ func (s *Session) columns(tableName string) ([]string, error) {
 func difference(a, b []string) []string {
 	var diff []string
 	for _, name := range a {
-		if !slices.Contains(b, name) {
+		if !hasColumn(b, name) {
 			diff = append(diff, name)
 		}
 	}
 	return diff
+}
+
+// hasColumn reports whether columns holds name. SQLite compares column
+// names without regard to ASCII case, so a column "name" is the field
+// Name: taking it for a new column would fill it with zero values and
+// lose its data.
+func hasColumn(columns []string, name string) bool {
+	return slices.ContainsFunc(columns, func(column string) bool {
+		return asciiEqualFold(column, name)
+	})
+}
+
+// asciiEqualFold is strings.EqualFold for ASCII letters only, as SQLite
+// folds identifiers: "É" and "é" stay different columns.
+func asciiEqualFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		ca, cb := a[i], b[i]
+		if 'A' <= ca && ca <= 'Z' {
+			ca += 'a' - 'A'
+		}
+		if 'A' <= cb && cb <= 'Z' {
+			cb += 'a' - 'A'
+		}
+		if ca != cb {
+			return false
+		}
+	}
+	return true
 }
