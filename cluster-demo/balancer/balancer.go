@@ -14,10 +14,11 @@
 //
 // All of them are grpc-go base balancers (balancer/base) with their own
 // PickerBuilder. Before choosing, every picker narrows the ready nodes with
-// route.Filter (direct, exclude, group, health). State that must outlive a
-// picker (round-robin position, weights, in-flight counts, latencies) lives
-// per ClientConn keyed by address, so the picker rebuilt on every connection
-// change keeps it.
+// route.FilterForPick (direct, exclude, group, health), and after choosing
+// it tells a route.PickRecorder in the context, if any, the address it
+// picked. State that must outlive a picker (round-robin position, weights,
+// in-flight counts, latencies) lives per ClientConn keyed by address, so the
+// picker rebuilt on every connection change keeps it.
 //
 // Select one with client.Dial(ctx, reg, service, balancer.RoundRobin) or a
 // service config {"loadBalancingConfig":[{"gee_round_robin":{}}]}.
