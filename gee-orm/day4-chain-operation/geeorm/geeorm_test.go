@@ -3,6 +3,7 @@ package geeorm
 import (
 	"database/sql"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -57,7 +58,10 @@ func TestNewEngineErrors(t *testing.T) {
 // The well-known version returned a nil engine and a nil error here, and
 // the first call on the engine panicked.
 func TestNewEngineWithoutDialectIsAnError(t *testing.T) {
-	sql.Register("sqlite3-without-dialect", &sqlite3.SQLiteDriver{})
+	// Registered once per process: sql.Register panics on a second call (go test -count=2).
+	if !slices.Contains(sql.Drivers(), "sqlite3-without-dialect") {
+		sql.Register("sqlite3-without-dialect", &sqlite3.SQLiteDriver{})
+	}
 	engine, err := NewEngine("sqlite3-without-dialect", filepath.Join(t.TempDir(), "gee.db"))
 	if err == nil || err.Error() != "geeorm: dialect sqlite3-without-dialect not found" {
 		t.Fatalf("err = %v, want geeorm: dialect sqlite3-without-dialect not found", err)
