@@ -3,6 +3,7 @@ package ratelimit
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -287,6 +288,31 @@ func TestLimitersAreExactUnderConcurrency(t *testing.T) {
 		if passed.Load() != 10 {
 			t.Errorf("%s: %d of 100 concurrent calls passed, want 10", l.Name(), passed.Load())
 		}
+	}
+	// The leaky bucket books slots instead: exactly capacity of them, each
+	// one period after the other, however the callers interleave.
+	lb, _ := NewLeakyBucket(10, time.Second, WithClock(clk))
+	var mu sync.Mutex
+	var waits []time.Duration
+	var wg sync.WaitGroup
+	for range 100 {
+		wg.Go(func() {
+			if wait, ok := lb.Reserve(); ok {
+				mu.Lock()
+				waits = append(waits, wait)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	slices.Sort(waits)
+	for i, w := range waits {
+		if w != time.Duration(i)*time.Second {
+			t.Fatalf("%s: booked waits %v, want 0s, 1s, ... 9s", lb.Name(), waits)
+		}
+	}
+	if len(waits) != 10 {
+		t.Errorf("%s: %d of 100 concurrent calls booked a slot, want 10", lb.Name(), len(waits))
 	}
 }
 
