@@ -7,6 +7,8 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -42,28 +44,51 @@ func runWithEtcd(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
+	// A free port is only free until someone takes it: on a busy machine
+	// another process may grab one between freeAddr and etcd's bind, and
+	// etcd exits. Try again with fresh ports a few times.
+	for attempt := 1; ; attempt++ {
+		stop, url, err := startEtcd(bin, filepath.Join(dir, strconv.Itoa(attempt)))
+		if err == nil {
+			defer stop()
+			endpoint = url
+			return m.Run()
+		}
+		if attempt == 3 {
+			fmt.Fprintf(os.Stderr, "etcd did not come up after %d attempts: %v\n", attempt, err)
+			return 1
+		}
+	}
+}
+
+// startEtcd starts etcd on two free loopback ports and waits until it
+// answers; stop kills it.
+func startEtcd(bin, dataDir string) (stop func(), clientURL string, err error) {
 	clientURL, peerURL := "http://"+freeAddr(), "http://"+freeAddr()
 	cmd := exec.Command(bin,
-		"--name", "test", "--data-dir", dir,
+		"--name", "test", "--data-dir", dataDir,
 		"--listen-client-urls", clientURL, "--advertise-client-urls", clientURL,
 		"--listen-peer-urls", peerURL, "--initial-advertise-peer-urls", peerURL,
 		"--initial-cluster", "test="+peerURL, "--log-level", "error")
 	var logs strings.Builder
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
-		fmt.Fprintln(os.Stderr, "start etcd:", err)
-		return 1
+		return nil, "", fmt.Errorf("start etcd: %w", err)
 	}
-	defer func() {
-		cmd.Process.Kill()
+	exited := make(chan struct{})
+	go func() {
 		cmd.Wait()
+		close(exited)
 	}()
-	if err := waitEtcd(clientURL); err != nil {
-		fmt.Fprintf(os.Stderr, "etcd did not come up: %v\n%s", err, logs.String())
-		return 1
+	stop = func() {
+		cmd.Process.Kill()
+		<-exited
 	}
-	endpoint = clientURL
-	return m.Run()
+	if err := waitEtcd(clientURL, exited); err != nil {
+		stop()
+		return nil, "", fmt.Errorf("%w\n%s", err, logs.String())
+	}
+	return stop, clientURL, nil
 }
 
 func freeAddr() string {
@@ -75,8 +100,9 @@ func freeAddr() string {
 	return lis.Addr().String()
 }
 
-// waitEtcd polls etcd (bounded) until it answers a read.
-func waitEtcd(url string) error {
+// waitEtcd polls etcd (bounded) until it answers a read, or gives up early
+// when the process has exited.
+func waitEtcd(url string, exited <-chan struct{}) error {
 	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{url}, DialTimeout: time.Second})
 	if err != nil {
 		return err
@@ -93,7 +119,11 @@ func waitEtcd(url string) error {
 		if time.Now().After(deadline) {
 			return err
 		}
-		time.Sleep(50 * time.Millisecond)
+		select {
+		case <-exited:
+			return fmt.Errorf("etcd exited: %w", err)
+		case <-time.After(50 * time.Millisecond): // bounded poll
+		}
 	}
 }
 
