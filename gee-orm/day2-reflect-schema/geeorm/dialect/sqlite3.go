@@ -16,13 +16,14 @@ func init() {
 var timeType = reflect.TypeFor[time.Time]()
 
 // DataTypeOf maps Go kinds to SQLite column types. go-sqlite3 reads a
-// "datetime" column back into a time.Time.
+// "datetime" column back into a time.Time. A uintptr is not stored:
+// database/sql refuses to bind one, so every Insert would fail.
 func (sqlite3) DataTypeOf(typ reflect.Value) string {
 	switch typ.Kind() {
 	case reflect.Bool:
 		return "bool"
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uintptr:
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32:
 		return "integer"
 	case reflect.Int64, reflect.Uint64:
 		return "bigint"
