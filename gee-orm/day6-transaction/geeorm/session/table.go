@@ -128,10 +128,21 @@ func (s *Session) HasTable() bool {
 	if err != nil {
 		return false
 	}
-	query, values := s.dialect.TableExistSQL(table.Name)
-	var name string
-	if err := s.Raw(query, values...).QueryRow().Scan(&name); err != nil && !errors.Is(err, sql.ErrNoRows) {
+	exists, _ := s.hasTable(table.Name)
+	return exists
+}
+
+// hasTable reports whether the table named name exists, or why the
+// database could not say.
+func (s *Session) hasTable(name string) (bool, error) {
+	query, values := s.dialect.TableExistSQL(name)
+	var found string
+	if err := s.Raw(query, values...).QueryRow().Scan(&found); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return false, nil
+		}
 		log.Error(err)
+		return false, err
 	}
-	return name == table.Name
+	return found == name, nil
 }

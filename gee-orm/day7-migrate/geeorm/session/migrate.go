@@ -22,7 +22,12 @@ func (s *Session) Migrate() error {
 	if err != nil {
 		return err
 	}
-	if !s.HasTable() {
+	// A failed lookup is an error, not a missing table to create.
+	exists, err := s.hasTable(table.Name)
+	if err != nil {
+		return fmt.Errorf("session: migrate %s: %w", table.Name, err)
+	}
+	if !exists {
 		log.Infof("migrate: table %s does not exist, creating it", table.Name)
 		return s.CreateTable()
 	}
