@@ -94,13 +94,25 @@ func (s *Session) Find(values any) error {
 			log.Error(err)
 			return fmt.Errorf("session: find %s: %w", table.Name, err)
 		}
-		if err := s.callHook(afterQuery, dest); err != nil {
-			return err
-		}
 	}
 	if err := rows.Err(); err != nil {
 		log.Error(err)
 		return fmt.Errorf("session: find %s: %w", table.Name, err)
+	}
+	// AfterQuery runs once the rows are closed. A hook may run statements
+	// on s; outside a transaction they take a second connection, and
+	// SQLite makes a writer wait while rows are open: the hook used to
+	// fail with "database is locked" after the busy timeout.
+	if err := rows.Close(); err != nil {
+		log.Error(err)
+		return fmt.Errorf("session: find %s: %w", table.Name, err)
+	}
+	if hasHook(afterQuery, destType) {
+		for i := range found.Len() {
+			if err := s.callHook(afterQuery, found.Index(i).Addr().Interface()); err != nil {
+				return err
+			}
+		}
 	}
 	destSlice.Set(found)
 	return nil

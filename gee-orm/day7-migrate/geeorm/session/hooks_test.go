@@ -2,6 +2,7 @@ package session
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -182,6 +183,38 @@ func TestHookStatementsDoNotDisturbTheOperation(t *testing.T) {
 	}
 	if n, err := s.Count(); err != nil || n != 2 {
 		t.Fatalf("Audited rows = %d, %v; want 2", n, err)
+	}
+	var lines int
+	if err := s.Raw(`SELECT count(*) FROM "Log"`).QueryRow().Scan(&lines); err != nil || lines != 2 {
+		t.Fatalf("Log rows = %d, %v; want 2", lines, err)
+	}
+}
+
+// Visit's AfterQuery writes through the session it is given.
+type Visit struct{ ID int }
+
+func (v *Visit) AfterQuery(s *Session) error {
+	_, err := s.Raw(`INSERT INTO "Log" VALUES (?)`, fmt.Sprintf("read %d", v.ID)).Exec()
+	return err
+}
+
+// Outside a transaction the hook's INSERT takes a second connection; while
+// Find still held its rows open, SQLite made it wait for the busy timeout
+// (5s) and fail with "database is locked".
+func TestAfterQueryHookCanWriteOutsideATransaction(t *testing.T) {
+	s := newTestSession(t)
+	if _, err := s.Raw(`CREATE TABLE "Log" (Line text)`).Exec(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Model(&Visit{}).CreateTable(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Insert(&Visit{1}, &Visit{2}); err != nil {
+		t.Fatal(err)
+	}
+	var visits []Visit
+	if err := s.Find(&visits); err != nil || len(visits) != 2 {
+		t.Fatalf("Find = %+v, %v", visits, err)
 	}
 	var lines int
 	if err := s.Raw(`SELECT count(*) FROM "Log"`).QueryRow().Scan(&lines); err != nil || lines != 2 {
