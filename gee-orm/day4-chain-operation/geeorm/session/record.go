@@ -121,6 +121,9 @@ func (s *Session) Update(kv ...any) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if err := s.onlyWhere("update"); err != nil {
+		return 0, err
+	}
 	columns, values, err := updateColumns(kv)
 	if err != nil {
 		return 0, err
@@ -180,6 +183,9 @@ func (s *Session) Delete() (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if err := s.onlyWhere("delete"); err != nil {
+		return 0, err
+	}
 	s.clause.Set(clause.DELETE, table.Name)
 	sql, vars := s.clause.Build(clause.DELETE, clause.WHERE)
 	result, err := s.Raw(sql, vars...).Exec()
@@ -187,6 +193,16 @@ func (s *Session) Delete() (int64, error) {
 		return 0, err
 	}
 	return result.RowsAffected()
+}
+
+// onlyWhere refuses a Limit or OrderBy before an Update or Delete: SQLite
+// takes neither on those statements, and dropping them would change every
+// matching row instead of the few the caller asked for.
+func (s *Session) onlyWhere(op string) error {
+	if s.clause.Has(clause.LIMIT) || s.clause.Has(clause.ORDERBY) {
+		return fmt.Errorf("session: %s takes no Limit or OrderBy; narrow it with Where", op)
+	}
+	return nil
 }
 
 // Count returns the number of the model's matching rows.

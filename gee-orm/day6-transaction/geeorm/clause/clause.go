@@ -43,6 +43,11 @@ func (c *Clause) Set(name Type, vars ...any) {
 	c.sqlVars[name] = values
 }
 
+// Has reports whether the clause name was set.
+func (c *Clause) Has(name Type) bool {
+	return c.set[name]
+}
+
 // Build joins the clauses that were set, in the given order, into one
 // statement and returns it with its values in placeholder order.
 func (c *Clause) Build(orders ...Type) (string, []any) {

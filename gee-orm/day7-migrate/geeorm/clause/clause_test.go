@@ -55,6 +55,9 @@ func TestSetReplacesOtherClauses(t *testing.T) {
 	if sql, vars := c.Build(LIMIT); sql != "LIMIT 2" || len(vars) != 0 {
 		t.Fatalf("Build = %q, %v; want LIMIT 2 and no values", sql, vars)
 	}
+	if !c.Has(LIMIT) || c.Has(ORDERBY) {
+		t.Fatalf("Has(LIMIT) = %v, Has(ORDERBY) = %v; want true, false", c.Has(LIMIT), c.Has(ORDERBY))
+	}
 }
 
 func TestIdentifiersAreQuoted(t *testing.T) {

@@ -201,3 +201,26 @@ func TestChainWithQuotesInTableName(t *testing.T) {
 		t.Fatalf("Count after Delete = %d, %v; want 2", n, err)
 	}
 }
+
+// Update and Delete cannot honour Limit or OrderBy in SQLite; ignoring them
+// would change every matching row where the caller asked for a few.
+func TestUpdateAndDeleteRefuseLimitAndOrderBy(t *testing.T) {
+	s := newUserSession(t)
+	if n, err := s.Where("Age > ?", 0).Limit(1).Delete(); err == nil || !strings.Contains(err.Error(), "delete takes no Limit") || n != 0 {
+		t.Fatalf("Limit(1).Delete() = %d, %v; want 0 and an error", n, err)
+	}
+	if n, err := s.OrderBy("Age").Update("Age", 1); err == nil || !strings.Contains(err.Error(), "update takes no Limit or OrderBy") || n != 0 {
+		t.Fatalf("OrderBy.Update = %d, %v; want 0 and an error", n, err)
+	}
+	// Nothing changed, and the refused clauses did not stick to the session.
+	var users []User
+	if err := s.OrderBy("Name").Find(&users); err != nil || len(users) != 3 {
+		t.Fatalf("after refused calls: %+v, %v; want all three rows", users, err)
+	}
+	if users[0] != (User{"Kate", 30}) || users[1] != (User{"Sam", 25}) || users[2] != (User{"Tom", 18}) {
+		t.Fatalf("after refused calls: %+v", users)
+	}
+	if n, err := s.Where("Name = ?", "Tom").Delete(); err != nil || n != 1 {
+		t.Fatalf("Delete after the refused calls = %d, %v; want 1", n, err)
+	}
+}
