@@ -8,9 +8,11 @@ package main
 
 import (
 	"bufio"
+	"context"
+	"errors"
 	"flag"
 	"fmt"
-	"log"
+	"io"
 	"net"
 	"os"
 	"os/signal"
@@ -22,10 +24,22 @@ import (
 )
 
 func main() {
-	addr := flag.String("addr", "127.0.0.1:0", "address to listen on")
-	serveOnly := flag.Bool("serve", false, "only serve, until SIGINT/SIGTERM")
-	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), `Usage: day1-codec [-addr host:port] [-serve]
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}
+
+// run is the whole demo; tests call it with their own arguments and
+// writer, and cancel ctx where main would get SIGINT or SIGTERM.
+func run(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("day1-codec", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:0", "address to listen on")
+	serveOnly := fs.Bool("serve", false, "only serve, until SIGINT/SIGTERM")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), `Usage: day1-codec [-addr host:port] [-serve]
 
 Without -serve it starts a server, sends three requests by hand over one
 connection (option + JSON frames written as text) and prints the raw bytes.
@@ -34,33 +48,37 @@ With -serve it only serves; talk to it by hand, for example:
   printf '{"MagicNumber":3927900,"CodecType":"application/json"}\n{"ServiceMethod":"Foo.Sum","Seq":1,"Error":""}\n"hello"\n' | nc 127.0.0.1 9999
 
 `)
-		flag.PrintDefaults()
+		fs.PrintDefaults()
 	}
-	flag.Parse()
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
 
 	lis, err := net.Listen("tcp", *addr)
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
-	fmt.Printf("listening on %s\n", lis.Addr())
+	defer lis.Close()
+	fmt.Fprintf(stdout, "listening on %s\n", lis.Addr())
 	go geerpc.Accept(lis)
 
 	if *serveOnly {
-		sig := make(chan os.Signal, 1)
-		signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-		<-sig
-		_ = lis.Close()
-		fmt.Println("stopped")
-		return
+		<-ctx.Done()
+		fmt.Fprintln(stdout, "stopped")
+		return nil
 	}
-	if err := talkByHand(lis.Addr().String()); err != nil {
-		log.Fatal(err)
-	}
+	return talkByHand(lis.Addr().String(), stdout)
 }
 
 // talkByHand writes the option and three requests in a single write, then
 // reads the six lines (header + body per response) the server sends back.
-func talkByHand(addr string) error {
+func talkByHand(addr string, stdout io.Writer) error {
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		return err
@@ -75,7 +93,7 @@ func talkByHand(addr string) error {
 	}
 	for _, line := range strings.SplitAfter(out, "\n") {
 		if line != "" {
-			fmt.Printf("> %s", line)
+			fmt.Fprintf(stdout, "> %s", line)
 		}
 	}
 	if _, err := conn.Write([]byte(out)); err != nil {
@@ -86,7 +104,7 @@ func talkByHand(addr string) error {
 		if !in.Scan() {
 			return fmt.Errorf("server closed early: %v", in.Err())
 		}
-		fmt.Printf("< %s\n", in.Text())
+		fmt.Fprintf(stdout, "< %s\n", in.Text())
 	}
 	return nil
 }
