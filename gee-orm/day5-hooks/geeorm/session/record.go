@@ -23,6 +23,9 @@ func (s *Session) Insert(values ...any) (int64, error) {
 	for i, value := range values {
 		if v := reflect.ValueOf(value); v.Kind() == reflect.Pointer && v.IsNil() {
 			return 0, fmt.Errorf("session: insert of a nil %T", value)
+		} else if v.Kind() == reflect.Pointer && v.Elem().Kind() == reflect.Pointer {
+			// Model sees through any pointers; reading the values would not.
+			return 0, fmt.Errorf("session: insert needs structs or pointers to structs, not %T", value)
 		}
 		previous := s.refTable
 		table, err := s.Model(value).table()

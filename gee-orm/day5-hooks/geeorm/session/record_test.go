@@ -96,6 +96,7 @@ func TestInsertAndFindErrors(t *testing.T) {
 	}{
 		{"insert nothing", func() error { _, err := s.Insert(); return err }, "needs at least one record"},
 		{"insert nil record", func() error { _, err := s.Insert((*Record)(nil)); return err }, "insert of a nil *session.Record"},
+		{"insert pointer to pointer", func() error { r := &Record{ID: 8}; _, err := s.Insert(&r); return err }, "not **session.Record"},
 		{"insert mixed models", func() error { _, err := s.Insert(&Record{ID: 5}, &User{Name: "x"}); return err }, "mixed models Record and User"},
 		{"insert unstorable", func() error { _, err := s.Insert(&Unstorable{}); return err }, "Unstorable.Props"},
 		{"insert duplicate key", func() error { _, err := s.Insert(&Record{ID: 7}, &Record{ID: 7}); return err }, "UNIQUE constraint failed"},
