@@ -44,57 +44,81 @@ func (f Foo) Sleep(d time.Duration, reply *string) error {
 }
 
 func main() {
-	addr := flag.String("addr", "127.0.0.1:0", "address for the HTTP server to listen on")
-	serveOnly := flag.Bool("serve", false, "after the calls keep serving until SIGINT/SIGTERM")
-	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "Usage: day5-http-debug [-addr host:port] [-serve]\n\nServes Foo over HTTP CONNECT, calls it via XDial(\"http@addr\"), prints the debug page.\n\n")
-		flag.PrintDefaults()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
 	}
-	flag.Parse()
+}
 
-	if err := geerpc.Register(new(Foo)); err != nil {
-		log.Fatal(err)
+// run is the whole demo; tests call it with their own arguments and
+// writer, and cancel ctx where main would get SIGINT or SIGTERM.
+func run(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("day5-http-debug", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:0", "address for the HTTP server to listen on")
+	serveOnly := fs.Bool("serve", false, "after the calls keep serving until SIGINT/SIGTERM")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: day5-http-debug [-addr host:port] [-serve]\n\nServes Foo over HTTP CONNECT, calls it via XDial(\"http@addr\"), prints the debug page.\n\n")
+		fs.PrintDefaults()
 	}
-	geerpc.HandleHTTP()
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+
 	lis, err := net.Listen("tcp", *addr)
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
-	srv := &http.Server{Handler: http.DefaultServeMux}
+	defer lis.Close()
+	// DefaultServeMux takes each path once, so this demo runs once per process.
+	if err := geerpc.Register(new(Foo)); err != nil {
+		return err
+	}
+	geerpc.HandleHTTP()
+	srv := &http.Server{Handler: http.DefaultServeMux, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.Serve(lis); !errors.Is(err, http.ErrServerClosed) {
 			log.Print(err)
 		}
 	}()
 	defer srv.Close()
-	fmt.Printf("listening on %s (rpc %s, debug http://%s%s)\n", lis.Addr(), geerpc.DefaultRPCPath, lis.Addr(), geerpc.DefaultDebugPath)
+	fmt.Fprintf(stdout, "listening on %s (rpc %s, debug http://%s%s)\n", lis.Addr(), geerpc.DefaultRPCPath, lis.Addr(), geerpc.DefaultDebugPath)
 
 	client, err := geerpc.XDial("http@" + lis.Addr().String())
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 	defer client.Close()
 	for i := range 3 {
 		var reply int
-		err := client.Call(context.Background(), "Foo.Sum", Args{Num1: i, Num2: i * i}, &reply)
-		fmt.Printf("Foo.Sum(%d, %d) = %d, err = %v\n", i, i*i, reply, err)
+		err := client.Call(ctx, "Foo.Sum", Args{Num1: i, Num2: i * i}, &reply)
+		fmt.Fprintf(stdout, "Foo.Sum(%d, %d) = %d, err = %v\n", i, i*i, reply, err)
 	}
 	var slept string
-	err = client.Call(context.Background(), "Foo.Sleep", 10*time.Millisecond, &slept)
-	fmt.Printf("Foo.Sleep(10ms) = %q, err = %v\n", slept, err)
+	err = client.Call(ctx, "Foo.Sleep", 10*time.Millisecond, &slept)
+	fmt.Fprintf(stdout, "Foo.Sleep(10ms) = %q, err = %v\n", slept, err)
 
 	resp, err := http.Get("http://" + lis.Addr().String() + geerpc.DefaultDebugPath)
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
-	page, _ := io.ReadAll(resp.Body)
+	page, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	fmt.Printf("GET %s -> %s\n%s", geerpc.DefaultDebugPath, resp.Status, page)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "GET %s -> %s\n%s", geerpc.DefaultDebugPath, resp.Status, page)
 
 	if *serveOnly {
-		sig := make(chan os.Signal, 1)
-		signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-		<-sig
-		fmt.Println("stopped")
+		<-ctx.Done()
+		fmt.Fprintln(stdout, "stopped")
 	}
+	return nil
 }
