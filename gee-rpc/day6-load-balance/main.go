@@ -7,10 +7,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
-	"log"
+	"io"
 	"net"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"gee-rpc/day6-load-balance/geerpc"
@@ -36,43 +40,50 @@ func (f *Foo) Sleep(d time.Duration, reply *string) error {
 	return nil
 }
 
-func startServer() (string, error) {
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
 	}
-	server := geerpc.NewServer()
-	if err := server.Register(&Foo{addr: lis.Addr().String()}); err != nil {
-		return "", err
-	}
-	fmt.Printf("listening on %s\n", lis.Addr())
-	go server.Accept(lis)
-	return "tcp@" + lis.Addr().String(), nil
 }
 
-func main() {
-	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "Usage: day6-load-balance\n\nStarts two servers on loopback ports and calls them through an XClient.\n")
+// run is the whole demo; tests call it with their own arguments and
+// writer, and cancel ctx where main would get SIGINT or SIGTERM.
+func run(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("day6-load-balance", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: day6-load-balance\n\nStarts two servers on loopback ports and calls them through an XClient.\n")
+		fs.PrintDefaults()
 	}
-	flag.Parse()
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
 
 	var servers []string
 	for range 2 {
-		addr, err := startServer()
+		lis, err := startServer(stdout)
 		if err != nil {
-			log.Fatal(err)
+			return err
 		}
-		servers = append(servers, addr)
+		defer lis.Close()
+		servers = append(servers, "tcp@"+lis.Addr().String())
 	}
 	d := xclient.NewMultiServerDiscovery(servers)
-	ctx := context.Background()
 
 	for _, mode := range []xclient.SelectMode{xclient.RandomSelect, xclient.RoundRobinSelect} {
 		xc := xclient.NewXClient(d, mode, nil)
 		for i := range 4 {
 			var reply string
 			err := xc.Call(ctx, "Foo.Sum", Args{Num1: i, Num2: i * i}, &reply)
-			fmt.Printf("%-11s call Foo.Sum(%d, %d) = %s, err = %v\n", mode, i, i*i, reply, err)
+			fmt.Fprintf(stdout, "%-11s call Foo.Sum(%d, %d) = %s, err = %v\n", mode, i, i*i, reply, err)
 		}
 		_ = xc.Close()
 	}
@@ -81,11 +92,28 @@ func main() {
 	defer xc.Close()
 	var reply string
 	err := xc.Broadcast(ctx, "Foo.Sum", Args{Num1: 2, Num2: 3}, &reply)
-	fmt.Printf("broadcast Foo.Sum(2, 3) = %s, err = %v\n", reply, err)
+	fmt.Fprintf(stdout, "broadcast Foo.Sum(2, 3) = %s, err = %v\n", reply, err)
 
 	reply = ""
 	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 	defer cancel()
 	err = xc.Broadcast(short, "Foo.Sleep", 500*time.Millisecond, &reply)
-	fmt.Printf("broadcast Foo.Sleep(500ms) with a 100ms deadline: reply = %q, err = %v\n", reply, err)
+	fmt.Fprintf(stdout, "broadcast Foo.Sleep(500ms) with a 100ms deadline: reply = %q, err = %v\n", reply, err)
+	return nil
+}
+
+// startServer serves a Foo of its own on a loopback port.
+func startServer(stdout io.Writer) (net.Listener, error) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	server := geerpc.NewServer()
+	if err := server.Register(&Foo{addr: lis.Addr().String()}); err != nil {
+		_ = lis.Close()
+		return nil, err
+	}
+	fmt.Fprintf(stdout, "listening on %s\n", lis.Addr())
+	go server.Accept(lis)
+	return lis, nil
 }
