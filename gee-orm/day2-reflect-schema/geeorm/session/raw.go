@@ -4,6 +4,9 @@ package session
 
 import (
 	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
 
 	"gee-orm/day2-reflect-schema/geeorm/dialect"
 	"gee-orm/day2-reflect-schema/geeorm/log"
@@ -58,8 +61,27 @@ func (s *Session) Raw(sql string, values ...any) *Session {
 // logStatement logs the statement and its values at info level.
 func (s *Session) logStatement() {
 	if log.InfoEnabled() { // spare the arguments' allocations when nobody reads them
-		log.Info(s.sql, s.sqlVars)
+		log.Info(s.sql, loggedValues(s.sqlVars))
 	}
+}
+
+// loggedValues writes values as Go source would, so that an empty string
+// or one holding spaces stays visible in the log: [1 "Tom again" ""].
+func loggedValues(values []any) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, v := range values {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		if str, ok := v.(string); ok {
+			b.WriteString(strconv.Quote(str))
+		} else {
+			fmt.Fprint(&b, v)
+		}
+	}
+	b.WriteByte(']')
+	return b.String()
 }
 
 // Exec runs the statement with its values and clears the session.

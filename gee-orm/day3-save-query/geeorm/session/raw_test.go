@@ -101,7 +101,7 @@ func TestStatementsAndErrorsAreLogged(t *testing.T) {
 	}
 	out := buf.String()
 	for _, want := range []string{
-		"[info]  ", "INSERT INTO User(Name) VALUES (?) [Tom]",
+		"[info]  ", `INSERT INTO User(Name) VALUES (?) ["Tom"]`,
 		"[error] ", "table User already exists",
 	} {
 		if !strings.Contains(out, want) {
@@ -141,5 +141,15 @@ func TestRawDoesNotWriteIntoCallersSlice(t *testing.T) {
 	}
 	if s.sql != "SELECT ? UNION SELECT ?" || len(s.sqlVars) != 2 || s.sqlVars[1] != "second" {
 		t.Fatalf("statement %q %v", s.sql, s.sqlVars)
+	}
+}
+
+func TestLoggedValuesShowEveryValue(t *testing.T) {
+	got := loggedValues([]any{1, "Tom again", "", nil, []byte("ab")})
+	if want := `[1 "Tom again" "" <nil> [97 98]]`; got != want {
+		t.Fatalf("loggedValues = %s, want %s", got, want)
+	}
+	if got := loggedValues(nil); got != "[]" {
+		t.Fatalf("loggedValues(nil) = %s, want []", got)
 	}
 }
