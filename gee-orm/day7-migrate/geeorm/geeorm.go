@@ -63,6 +63,9 @@ func (e *Engine) NewSession() *session.Session {
 // when f returns a nil error, rolls back when f returns an error (which it
 // returns), and rolls back and panics again when f panics.
 func (e *Engine) Transaction(f func(*session.Session) (any, error)) (result any, err error) {
+	if f == nil {
+		return nil, errors.New("geeorm: transaction needs a function to run")
+	}
 	s := e.NewSession()
 	if err := s.Begin(); err != nil {
 		return nil, err

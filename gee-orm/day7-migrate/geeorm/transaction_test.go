@@ -127,3 +127,13 @@ func TestTransactionRollsBackWhenFExitsItsGoroutine(t *testing.T) {
 		t.Fatalf("%d connections in use after Goexit, want 0 (transaction left open)", inUse)
 	}
 }
+
+func TestTransactionWithoutFunctionIsAnError(t *testing.T) {
+	engine := newUserEngine(t)
+	if _, err := engine.Transaction(nil); err == nil || err.Error() != "geeorm: transaction needs a function to run" {
+		t.Fatalf("Transaction(nil) = %v, want an error", err)
+	}
+	if inUse := engine.db.Stats().InUse; inUse != 0 {
+		t.Fatalf("%d connections in use after Transaction(nil), want 0", inUse)
+	}
+}
