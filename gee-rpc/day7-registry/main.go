@@ -16,6 +16,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -55,19 +56,31 @@ type config struct {
 }
 
 func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}
+
+// run is the whole demo; tests call it with their own arguments and
+// writer, and cancel ctx where main would get SIGINT or SIGTERM.
+func run(ctx context.Context, args []string, stdout io.Writer) error {
 	var c config
-	flag.StringVar(&c.role, "role", "", "registry, server or client; empty runs everything in this process")
-	flag.StringVar(&c.addr, "addr", "127.0.0.1:0", "address to listen on (registry, server)")
-	flag.StringVar(&c.registry, "registry", "", "registry URL, e.g. http://127.0.0.1:9999"+registry.DefaultPath+" (server, client)")
-	flag.DurationVar(&c.timeout, "timeout", registry.DefaultTimeout, "registry: forget a server this long after its last heartbeat")
-	flag.DurationVar(&c.heartbeat, "heartbeat", 0, "server: heartbeat period (0: a minute less than the registry default)")
-	flag.StringVar(&c.mode, "mode", "both", "client: random, roundrobin or both")
-	flag.IntVar(&c.calls, "calls", 4, "client: calls per select mode")
-	flag.DurationVar(&c.refresh, "refresh", 0, "client: refetch the server list after this long (0: 10s)")
-	flag.DurationVar(&c.deadline, "deadline", 200*time.Millisecond, "client: deadline of the Foo.Sleep call")
-	flag.DurationVar(&c.sleep, "sleep", time.Second, "client: how long Foo.Sleep is asked to sleep")
-	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), `Usage: day7-registry [-role registry|server|client] [flags]
+	fs := flag.NewFlagSet("day7-registry", flag.ContinueOnError)
+	fs.StringVar(&c.role, "role", "", "registry, server or client; empty runs everything in this process")
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:0", "address to listen on (registry, server)")
+	fs.StringVar(&c.registry, "registry", "", "registry URL, e.g. http://127.0.0.1:9999"+registry.DefaultPath+" (server, client)")
+	fs.DurationVar(&c.timeout, "timeout", registry.DefaultTimeout, "registry: forget a server this long after its last heartbeat")
+	fs.DurationVar(&c.heartbeat, "heartbeat", 0, "server: heartbeat period (0: a minute less than the registry default)")
+	fs.StringVar(&c.mode, "mode", "both", "client: random, roundrobin or both")
+	fs.IntVar(&c.calls, "calls", 4, "client: calls per select mode")
+	fs.DurationVar(&c.refresh, "refresh", 0, "client: refetch the server list after this long (0: 10s)")
+	fs.DurationVar(&c.deadline, "deadline", 200*time.Millisecond, "client: deadline of the Foo.Sleep call")
+	fs.DurationVar(&c.sleep, "sleep", time.Second, "client: how long Foo.Sleep is asked to sleep")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), `Usage: day7-registry [-role registry|server|client] [flags]
 
 Start the parts as separate processes (stop them with Ctrl-C):
   day7-registry -role registry -addr 127.0.0.1:9999 -timeout 3s
@@ -78,68 +91,72 @@ Each server serves RPC at http@addr and its debug page at http://addr%[2]s.
 Without -role, everything runs in this process.
 
 `, registry.DefaultPath, geerpc.DefaultDebugPath)
-		flag.PrintDefaults()
+		fs.PrintDefaults()
 	}
-	flag.Parse()
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
 
-	var err error
 	switch c.role {
 	case "registry":
-		err = serveRegistry(c)
+		return serveRegistry(ctx, c, stdout)
 	case "server":
-		err = serveRPC(c)
+		return serveRPC(ctx, c, stdout)
 	case "client":
-		err = runClient(c)
+		return runClient(ctx, c, stdout)
 	case "":
-		err = runAll(c)
+		return runAll(ctx, c, stdout)
 	default:
-		err = fmt.Errorf("unknown -role %q", c.role)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "error:", err)
-		os.Exit(1)
+		return fmt.Errorf("unknown -role %q", c.role)
 	}
 }
 
-// serveUntilSignal serves handler on lis until SIGINT or SIGTERM.
-func serveUntilSignal(lis net.Listener, handler http.Handler, beforeStop func()) error {
+// serveUntilDone serves handler on lis until ctx is done (in main: until
+// SIGINT or SIGTERM).
+func serveUntilDone(ctx context.Context, stdout io.Writer, lis net.Listener, handler http.Handler, beforeStop func()) error {
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(lis) }()
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	select {
 	case err := <-served:
 		return err
-	case s := <-sig:
-		fmt.Printf("got %s, stopping\n", s)
+	case <-ctx.Done():
+		fmt.Fprintf(stdout, "%v, stopping\n", context.Cause(ctx))
 	}
 	if beforeStop != nil {
 		beforeStop()
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	// Hijacked RPC connections are not tracked by Shutdown; they end
 	// when the process does.
-	if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
-	fmt.Println("stopped")
+	fmt.Fprintln(stdout, "stopped")
 	return nil
 }
 
-func serveRegistry(c config) error {
+func serveRegistry(ctx context.Context, c config, stdout io.Writer) error {
 	lis, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return err
 	}
 	mux := http.NewServeMux()
 	mux.Handle(registry.DefaultPath, registry.New(c.timeout))
-	fmt.Printf("listening on %s (registry http://%s%s, servers expire after %s)\n", lis.Addr(), lis.Addr(), registry.DefaultPath, c.timeout)
-	return serveUntilSignal(lis, mux, nil)
+	fmt.Fprintf(stdout, "listening on %s (registry http://%s%s, servers expire after %s)\n", lis.Addr(), lis.Addr(), registry.DefaultPath, c.timeout)
+	return serveUntilDone(ctx, stdout, lis, mux, nil)
 }
 
-func serveRPC(c config) error {
+// serveRPC serves Foo on DefaultServer and http.DefaultServeMux, which
+// take each name once, so it runs once per process.
+func serveRPC(ctx context.Context, c config, stdout io.Writer) error {
 	if c.registry == "" {
 		return errors.New("-role server needs -registry URL")
 	}
@@ -147,31 +164,25 @@ func serveRPC(c config) error {
 	if err != nil {
 		return err
 	}
+	defer lis.Close()
 	rpcAddr := "http@" + lis.Addr().String()
 	if err := geerpc.Register(&Foo{addr: rpcAddr}); err != nil {
 		return err
 	}
 	geerpc.HandleHTTP()
-	fmt.Printf("listening on %s (rpc %s, debug http://%s%s)\n", lis.Addr(), rpcAddr, lis.Addr(), geerpc.DefaultDebugPath)
+	fmt.Fprintf(stdout, "listening on %s (rpc %s, debug http://%s%s)\n", lis.Addr(), rpcAddr, lis.Addr(), geerpc.DefaultDebugPath)
 	stop := registry.Heartbeat(c.registry, rpcAddr, c.heartbeat)
-	fmt.Printf("heartbeating to %s\n", c.registry)
-	return serveUntilSignal(lis, http.DefaultServeMux, stop)
+	fmt.Fprintf(stdout, "heartbeating to %s\n", c.registry)
+	return serveUntilDone(ctx, stdout, lis, http.DefaultServeMux, stop)
 }
 
 // runClient makes the calls and prints one line per outcome. It fails if
 // any call that should succeed did not, or the slow call did not miss its
 // deadline.
-func runClient(c config) error {
+func runClient(ctx context.Context, c config, stdout io.Writer) error {
 	if c.registry == "" {
 		return errors.New("-role client needs -registry URL")
 	}
-	d := xclient.NewGeeRegistryDiscovery(c.registry, c.refresh)
-	servers, err := d.GetAll()
-	if err != nil {
-		return err
-	}
-	fmt.Printf("registry lists %d servers: %v\n", len(servers), servers)
-
 	var modes []xclient.SelectMode
 	switch c.mode {
 	case "random":
@@ -183,18 +194,24 @@ func runClient(c config) error {
 	default:
 		return fmt.Errorf("unknown -mode %q", c.mode)
 	}
-	ctx := context.Background()
+	d := xclient.NewGeeRegistryDiscovery(c.registry, c.refresh)
+	servers, err := d.GetAll()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "registry lists %d servers: %v\n", len(servers), servers)
+
 	failed := 0
 	for _, mode := range modes {
 		xc := xclient.NewXClient(d, mode, nil)
 		for i := range c.calls {
 			var reply string
 			if err := xc.Call(ctx, "Foo.Sum", Args{Num1: i, Num2: i * i}, &reply); err != nil {
-				fmt.Printf("%-11s Foo.Sum(%d, %d) FAILED: %v\n", mode, i, i*i, err)
+				fmt.Fprintf(stdout, "%-11s Foo.Sum(%d, %d) FAILED: %v\n", mode, i, i*i, err)
 				failed++
 				continue
 			}
-			fmt.Printf("%-11s Foo.Sum(%d, %d) = %s\n", mode, i, i*i, reply)
+			fmt.Fprintf(stdout, "%-11s Foo.Sum(%d, %d) = %s\n", mode, i, i*i, reply)
 		}
 		_ = xc.Close()
 	}
@@ -203,10 +220,10 @@ func runClient(c config) error {
 	defer xc.Close()
 	var reply string
 	if err := xc.Broadcast(ctx, "Foo.Sum", Args{Num1: 2, Num2: 3}, &reply); err != nil {
-		fmt.Printf("broadcast   Foo.Sum(2, 3) FAILED: %v\n", err)
+		fmt.Fprintf(stdout, "broadcast   Foo.Sum(2, 3) FAILED: %v\n", err)
 		failed++
 	} else {
-		fmt.Printf("broadcast   Foo.Sum(2, 3) = %s\n", reply)
+		fmt.Fprintf(stdout, "broadcast   Foo.Sum(2, 3) = %s\n", reply)
 	}
 
 	short, cancel := context.WithTimeout(ctx, c.deadline)
@@ -215,24 +232,24 @@ func runClient(c config) error {
 	err = xc.Call(short, "Foo.Sleep", c.sleep, &reply)
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		fmt.Printf("deadline    Foo.Sleep(%s) within %s: missed as expected: %v\n", c.sleep, c.deadline, err)
+		fmt.Fprintf(stdout, "deadline    Foo.Sleep(%s) within %s: missed as expected: %v\n", c.sleep, c.deadline, err)
 	case err != nil:
-		fmt.Printf("deadline    Foo.Sleep(%s) within %s FAILED: %v\n", c.sleep, c.deadline, err)
+		fmt.Fprintf(stdout, "deadline    Foo.Sleep(%s) within %s FAILED: %v\n", c.sleep, c.deadline, err)
 		failed++
 	default:
-		fmt.Printf("deadline    Foo.Sleep(%s) within %s FAILED: answered %q in time\n", c.sleep, c.deadline, reply)
+		fmt.Fprintf(stdout, "deadline    Foo.Sleep(%s) within %s FAILED: answered %q in time\n", c.sleep, c.deadline, reply)
 		failed++
 	}
 	if failed > 0 {
 		return fmt.Errorf("%d calls failed", failed)
 	}
-	fmt.Println("all calls behaved")
+	fmt.Fprintln(stdout, "all calls behaved")
 	return nil
 }
 
 // runAll starts a registry and two servers (plain TCP) in this process and
 // runs the client against them.
-func runAll(c config) error {
+func runAll(ctx context.Context, c config, stdout io.Writer) error {
 	lis, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return err
@@ -241,23 +258,37 @@ func runAll(c config) error {
 	go func() { _ = regSrv.Serve(lis) }()
 	defer regSrv.Close()
 	c.registry = "http://" + lis.Addr().String() + registry.DefaultPath
-	fmt.Printf("listening on %s (registry %s)\n", lis.Addr(), c.registry)
+	fmt.Fprintf(stdout, "listening on %s (registry %s)\n", lis.Addr(), c.registry)
 
 	for range 2 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+		stop, err := startTCPServer(c.registry, stdout)
 		if err != nil {
 			return err
 		}
-		defer l.Close()
-		rpcAddr := "tcp@" + l.Addr().String()
-		server := geerpc.NewServer()
-		if err := server.Register(&Foo{addr: rpcAddr}); err != nil {
-			return err
-		}
-		go server.Accept(l)
-		stop := registry.Heartbeat(c.registry, rpcAddr, time.Minute)
 		defer stop()
-		fmt.Printf("listening on %s (rpc %s)\n", l.Addr(), rpcAddr)
 	}
-	return runClient(c)
+	return runClient(ctx, c, stdout)
+}
+
+// startTCPServer serves a Foo of its own over plain TCP on a loopback port
+// and registers it with the registry; stop ends the heartbeats and closes
+// the listener.
+func startTCPServer(registryURL string, stdout io.Writer) (stop func(), err error) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	rpcAddr := "tcp@" + lis.Addr().String()
+	server := geerpc.NewServer()
+	if err := server.Register(&Foo{addr: rpcAddr}); err != nil {
+		_ = lis.Close()
+		return nil, err
+	}
+	go server.Accept(lis)
+	stopBeats := registry.Heartbeat(registryURL, rpcAddr, time.Minute)
+	fmt.Fprintf(stdout, "listening on %s (rpc %s)\n", lis.Addr(), rpcAddr)
+	return func() {
+		stopBeats()
+		_ = lis.Close()
+	}, nil
 }
