@@ -9,11 +9,16 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"gee-rpc/day7-registry/geerpc"
 )
+
+// defaultMuxUsed is set by the one test that runs the demo's registration
+// on DefaultServer and http.DefaultServeMux.
+var defaultMuxUsed atomic.Bool
 
 // output collects what a run prints. The demo's goroutines write it while
 // the test reads it, so every access holds mu.
@@ -194,6 +199,9 @@ func TestRunWithoutRoleRunsEverythingInProcess(t *testing.T) {
 // take each name once per process, so the second server is the plain TCP
 // one that runAll starts.
 func TestRolesRegistryServerClient(t *testing.T) {
+	if defaultMuxUsed.Swap(true) {
+		t.Skip("the demo registers on http.DefaultServeMux, once per process; go test -count > 1 runs this test once")
+	}
 	reg := startRun(t, "-role", "registry", "-addr", "127.0.0.1:0", "-timeout", "5s")
 	regAddr := listenAddrs(reg.waitFor(t, "listening on"))[0]
 	regURL := "http://" + regAddr + "/_geerpc_/registry"
