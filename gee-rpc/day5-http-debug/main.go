@@ -77,12 +77,13 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer lis.Close()
-	// DefaultServeMux takes each path once, so this demo runs once per process.
-	if err := geerpc.Register(new(Foo)); err != nil {
+	// A server and mux of its own (not DefaultServer and DefaultServeMux,
+	// which take each name once), so the demo can run many times in a process.
+	server := geerpc.NewServer()
+	if err := server.Register(new(Foo)); err != nil {
 		return err
 	}
-	geerpc.HandleHTTP()
-	srv := &http.Server{Handler: http.DefaultServeMux, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: server.HTTPHandler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.Serve(lis); !errors.Is(err, http.ErrServerClosed) {
 			log.Print(err)

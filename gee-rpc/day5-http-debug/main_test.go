@@ -8,16 +8,11 @@ import (
 	"regexp"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"gee-rpc/day5-http-debug/geerpc"
 )
-
-// defaultMuxUsed is set by the one test that runs the demo's registration
-// on DefaultServer and http.DefaultServeMux.
-var defaultMuxUsed atomic.Bool
 
 // output collects what a run prints. The demo's goroutines write it while
 // the test reads it, so every access holds mu.
@@ -146,13 +141,9 @@ func getDebugPage(t *testing.T, addr string) string {
 	return string(page)
 }
 
-// The demo registers on DefaultServer and http.DefaultServeMux, which
-// take each name once per process, so one test runs it: with -serve,
-// which makes the same calls and prints the same page, then keeps serving.
+// With -serve the demo makes the same calls and prints the same page as
+// without, then keeps serving until stopped.
 func TestRunCallsOverHTTPThenServesUntilStopped(t *testing.T) {
-	if defaultMuxUsed.Swap(true) {
-		t.Skip("the demo registers on http.DefaultServeMux, once per process; go test -count > 1 runs this test once")
-	}
 	b := startRun(t, "-serve")
 	out := b.waitFor(t, "</html>\n")
 	addrs := listenAddrs(out)
@@ -209,6 +200,34 @@ func TestRunCallsOverHTTPThenServesUntilStopped(t *testing.T) {
 	}
 	if _, err := http.Get("http://" + addr + geerpc.DefaultDebugPath); err == nil {
 		t.Error("the debug page still answers after run returned")
+	}
+}
+
+// Each run has a server and mux of its own: two runs at once in one
+// process both work, and each page counts only its own run's calls.
+func TestRunTwiceInOneProcess(t *testing.T) {
+	first := startRun(t, "-serve")
+	firstOut := first.waitFor(t, "</html>\n")
+	second, err := runToEnd(t)
+	if err != nil {
+		t.Fatalf("second run while the first serves: %v\n%s", err, second)
+	}
+	wantRows := "Sleep time.Duration *string 1|Sum main.Args *int 3"
+	for name, out := range map[string]string{"first": firstOut, "second": second} {
+		if rows := strings.Join(fooRows(out), "|"); rows != wantRows {
+			t.Errorf("%s run printed debug rows %q, want %q", name, rows, wantRows)
+		}
+	}
+	firstAddr, secondAddr := listenAddrs(firstOut), listenAddrs(second)
+	if len(firstAddr) != 1 || len(secondAddr) != 1 || firstAddr[0] == secondAddr[0] {
+		t.Fatalf("listening on %q and %q, want one address each, different", firstAddr, secondAddr)
+	}
+	// The second run's calls did not reach the first run's server.
+	if rows := strings.Join(fooRows(getDebugPage(t, firstAddr[0])), "|"); rows != wantRows {
+		t.Errorf("first run's page after the second run = %q, want %q", rows, wantRows)
+	}
+	if err := first.stop(t); err != nil {
+		t.Errorf("first run returned %v after stop", err)
 	}
 }
 

@@ -154,8 +154,9 @@ func serveRegistry(ctx context.Context, c config, stdout io.Writer) error {
 	return serveUntilDone(ctx, stdout, lis, mux, nil)
 }
 
-// serveRPC serves Foo on DefaultServer and http.DefaultServeMux, which
-// take each name once, so it runs once per process.
+// serveRPC serves a Foo of its own over HTTP, on a mux of its own (not
+// DefaultServer and DefaultServeMux, which take each name once), so any
+// number of servers can run in one process.
 func serveRPC(ctx context.Context, c config, stdout io.Writer) error {
 	if c.registry == "" {
 		return errors.New("-role server needs -registry URL")
@@ -166,14 +167,14 @@ func serveRPC(ctx context.Context, c config, stdout io.Writer) error {
 	}
 	defer lis.Close()
 	rpcAddr := "http@" + lis.Addr().String()
-	if err := geerpc.Register(&Foo{addr: rpcAddr}); err != nil {
+	server := geerpc.NewServer()
+	if err := server.Register(&Foo{addr: rpcAddr}); err != nil {
 		return err
 	}
-	geerpc.HandleHTTP()
 	fmt.Fprintf(stdout, "listening on %s (rpc %s, debug http://%s%s)\n", lis.Addr(), rpcAddr, lis.Addr(), geerpc.DefaultDebugPath)
 	stop := registry.Heartbeat(c.registry, rpcAddr, c.heartbeat)
 	fmt.Fprintf(stdout, "heartbeating to %s\n", c.registry)
-	return serveUntilDone(ctx, stdout, lis, http.DefaultServeMux, stop)
+	return serveUntilDone(ctx, stdout, lis, server.HTTPHandler(), stop)
 }
 
 // runClient makes the calls and prints one line per outcome. It fails if

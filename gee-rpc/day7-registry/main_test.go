@@ -9,16 +9,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"gee-rpc/day7-registry/geerpc"
 )
-
-// defaultMuxUsed is set by the one test that runs the demo's registration
-// on DefaultServer and http.DefaultServeMux.
-var defaultMuxUsed atomic.Bool
 
 // output collects what a run prints. The demo's goroutines write it while
 // the test reads it, so every access holds mu.
@@ -193,15 +188,29 @@ func TestRunWithoutRoleRunsEverythingInProcess(t *testing.T) {
 	checkClient(t, out, servers, 4)
 }
 
-// The roles as the tour starts them, each run in a goroutine instead of a
-// process: a registry, a -role server, and the client role against them.
-// -role server registers on DefaultServer and http.DefaultServeMux, which
-// take each name once per process, so the second server is the plain TCP
-// one that runAll starts.
-func TestRolesRegistryServerClient(t *testing.T) {
-	if defaultMuxUsed.Swap(true) {
-		t.Skip("the demo registers on http.DefaultServeMux, once per process; go test -count > 1 runs this test once")
+// debugCounts reads a server's debug page: Foo's call count per method.
+func debugCounts(t *testing.T, httpAddr string) map[string]int {
+	t.Helper()
+	resp, err := http.Get("http://" + httpAddr + geerpc.DefaultDebugPath)
+	if err != nil {
+		t.Fatal(err)
 	}
+	page, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET debug page of %s: %s, %v", httpAddr, resp.Status, err)
+	}
+	counts := map[string]int{}
+	for _, m := range debugRow.FindAllStringSubmatch(string(page), -1) {
+		counts[m[1]], _ = strconv.Atoi(m[2])
+	}
+	return counts
+}
+
+// The roles as the tour starts them, each run in a goroutine instead of a
+// process: a registry, two -role server demos, and the client role against
+// them.
+func TestRolesRegistryServerClient(t *testing.T) {
 	reg := startRun(t, "-role", "registry", "-addr", "127.0.0.1:0", "-timeout", "5s")
 	regAddr := listenAddrs(reg.waitFor(t, "listening on"))[0]
 	regURL := "http://" + regAddr + "/_geerpc_/registry"
@@ -209,52 +218,59 @@ func TestRolesRegistryServerClient(t *testing.T) {
 		t.Errorf("registry line = %q", out)
 	}
 
-	srv := startRun(t, "-role", "server", "-addr", "127.0.0.1:0", "-registry", regURL, "-heartbeat", "1s")
-	srvOut := srv.waitFor(t, "heartbeating to "+regURL+"\n")
-	httpAddr := listenAddrs(srvOut)[0]
-	httpServer := "http@" + httpAddr
-	if !strings.Contains(srvOut, "(rpc "+httpServer+", debug http://"+httpAddr+"/debug/geerpc)") {
-		t.Errorf("server line = %q", srvOut)
+	var servers []*background
+	var httpAddrs, rpcAddrs []string
+	for range 2 {
+		srv := startRun(t, "-role", "server", "-addr", "127.0.0.1:0", "-registry", regURL, "-heartbeat", "1s")
+		srvOut := srv.waitFor(t, "heartbeating to "+regURL+"\n")
+		httpAddr := listenAddrs(srvOut)[0]
+		if !strings.Contains(srvOut, "(rpc http@"+httpAddr+", debug http://"+httpAddr+"/debug/geerpc)") {
+			t.Errorf("server line = %q", srvOut)
+		}
+		servers = append(servers, srv)
+		httpAddrs = append(httpAddrs, httpAddr)
+		rpcAddrs = append(rpcAddrs, "http@"+httpAddr)
 	}
-	tcpOut := newOutput()
-	stopTCP, err := startTCPServer(regURL, tcpOut)
-	if err != nil {
-		t.Fatal(err)
+	if httpAddrs[0] == httpAddrs[1] {
+		t.Fatalf("both servers listen on %s", httpAddrs[0])
 	}
-	defer stopTCP()
-	tcpServer := rpcAddrIn.FindStringSubmatch(tcpOut.String())[1]
 
 	out, err := runToEnd(t, "-role", "client", "-registry", regURL, "-calls", "6", "-sleep", "1s", "-deadline", "200ms")
 	if err != nil {
 		t.Fatalf("client role: %v (exit status 1)\n%s", err, out)
 	}
-	served := checkClient(t, out, []string{httpServer, tcpServer}, 6)
+	served := checkClient(t, out, rpcAddrs, 6)
 
-	// The -role server's debug page counts what the client sent there:
-	// its share of the Sum calls, the broadcast, and maybe the Sleep.
-	want := 1
-	for _, mode := range []string{"random", "round-robin"} {
-		for _, s := range served[mode] {
-			if s == httpServer {
-				want++
+	// Each server's debug page counts what the client sent there: its
+	// share of the Sum calls and the broadcast, which reaches both.
+	for i, httpAddr := range httpAddrs {
+		want := 1
+		for _, mode := range []string{"random", "round-robin"} {
+			for _, s := range served[mode] {
+				if s == rpcAddrs[i] {
+					want++
+				}
 			}
 		}
+		if got := debugCounts(t, httpAddr)["Sum"]; got != want {
+			t.Errorf("%s counts Sum %d times, want %d", rpcAddrs[i], got, want)
+		}
 	}
-	resp, err := http.Get("http://" + httpAddr + geerpc.DefaultDebugPath)
-	if err != nil {
-		t.Fatal(err)
+	// Foo.Sleep ran on one of them, though the client gave up waiting; a
+	// bounded poll, as the call may still be on its way.
+	sleeps := 0
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		sleeps = debugCounts(t, httpAddrs[0])["Sleep"] + debugCounts(t, httpAddrs[1])["Sleep"]
+		if sleeps != 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
-	page, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	counts := map[string]string{}
-	for _, m := range debugRow.FindAllStringSubmatch(string(page), -1) {
-		counts[m[1]] = m[2]
-	}
-	if counts["Sum"] != strconv.Itoa(want) || (counts["Sleep"] != "0" && counts["Sleep"] != "1") {
-		t.Errorf("debug page counts %v, want Sum %d and Sleep 0 or 1", counts, want)
+	if sleeps != 1 {
+		t.Errorf("Foo.Sleep counted %d times on the two servers, want 1", sleeps)
 	}
 
-	for name, b := range map[string]*background{"server": srv, "registry": reg} {
+	for name, b := range map[string]*background{"server 1": servers[0], "server 2": servers[1], "registry": reg} {
 		if err := b.stop(t); err != nil {
 			t.Errorf("%s role returned %v when stopped", name, err)
 		}

@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-// Paths served by HandleHTTP.
+// Paths served by HTTPHandler and HandleHTTP.
 const (
 	DefaultRPCPath   = "/_geerpc_"
 	DefaultDebugPath = "/debug/geerpc"
@@ -41,15 +41,29 @@ func (server *Server) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	server.ServeConn(&handshakeConn{Reader: buf.Reader, ReadWriteCloser: conn})
 }
 
-// HandleHTTP registers the server's RPC handler at DefaultRPCPath and its
-// debug page at DefaultDebugPath on http.DefaultServeMux. Like any
-// DefaultServeMux registration, it panics if called twice.
-func (server *Server) HandleHTTP() {
-	http.Handle(DefaultRPCPath, server)
-	http.Handle(DefaultDebugPath, debugHTTP{server})
+// HTTPHandler returns a handler serving the server's RPC at DefaultRPCPath
+// and its debug page at DefaultDebugPath (404 for any other path). Mount it
+// on a mux or http.Server of your own: unlike HandleHTTP it can be used for
+// any number of servers in one process.
+func (server *Server) HTTPHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle(DefaultRPCPath, server)
+	mux.Handle(DefaultDebugPath, debugHTTP{server})
+	return mux
 }
 
-// HandleHTTP registers DefaultServer's handlers on http.DefaultServeMux.
+// HandleHTTP mounts HTTPHandler's two paths on http.DefaultServeMux, for
+// programs that serve one geerpc server with http.ListenAndServe(addr, nil).
+// DefaultServeMux takes each path once, so a second call in the same
+// process (for any server) panics; use HTTPHandler for more than one.
+func (server *Server) HandleHTTP() {
+	handler := server.HTTPHandler()
+	http.Handle(DefaultRPCPath, handler)
+	http.Handle(DefaultDebugPath, handler)
+}
+
+// HandleHTTP mounts DefaultServer's HTTPHandler on http.DefaultServeMux,
+// once per process like (*Server).HandleHTTP.
 func HandleHTTP() { DefaultServer.HandleHTTP() }
 
 // bufferedConn reads through the buffer that read the HTTP response, in

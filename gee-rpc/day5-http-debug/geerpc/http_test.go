@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -11,7 +12,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,10 +26,7 @@ import (
 func newHTTPTestServer(t *testing.T) (*Server, *httptest.Server) {
 	t.Helper()
 	server, _, _ := newTestServer(t)
-	mux := http.NewServeMux()
-	mux.Handle(DefaultRPCPath, server)
-	mux.Handle(DefaultDebugPath, debugHTTP{server})
-	ts := httptest.NewServer(mux)
+	ts := httptest.NewServer(server.HTTPHandler())
 	t.Cleanup(ts.Close)
 	return server, ts
 }
@@ -245,4 +245,149 @@ func TestDebugPage(t *testing.T) {
 	if resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Fatalf("POST debug page: %d", resp.StatusCode)
 	}
+}
+
+var fooDebugRow = regexp.MustCompile(`<tr><td>Foo</td><td>(\w+)</td><td>[^<]*</td><td>[^<]*</td><td>(\d+)</td></tr>`)
+
+// fooCalls reads the debug page at baseURL and returns Foo's call count
+// per method.
+func fooCalls(t *testing.T, baseURL string) map[string]string {
+	t.Helper()
+	resp, err := http.Get(baseURL + DefaultDebugPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s%s: %s, %v", baseURL, DefaultDebugPath, resp.Status, err)
+	}
+	calls := map[string]string{}
+	for _, m := range fooDebugRow.FindAllStringSubmatch(string(body), -1) {
+		calls[m[1]] = m[2]
+	}
+	return calls
+}
+
+// callHTTP makes one call through CONNECT at addr.
+func callHTTP(t *testing.T, addr, method string, args any) {
+	t.Helper()
+	client, err := DialHTTP("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	if err := client.Call(context.Background(), method, args, new(int)); err != nil {
+		t.Fatalf("%s: %v", method, err)
+	}
+}
+
+// Two servers in one process, each behind its own HTTPHandler: each
+// answers its own calls and its page counts only those.
+func TestHTTPHandlerServesEachServerItsOwnPage(t *testing.T) {
+	_, tsA := newHTTPTestServer(t)
+	_, tsB := newHTTPTestServer(t)
+	for range 2 {
+		callHTTP(t, tsA.Listener.Addr().String(), "Foo.Sum", Args{1, 2})
+	}
+	callHTTP(t, tsB.Listener.Addr().String(), "Foo.Sum", Args{1, 2})
+	callHTTP(t, tsB.Listener.Addr().String(), "Foo.PtrSum", &Args{3, 4})
+
+	for _, tt := range []struct {
+		name      string
+		url       string
+		sum, ptrs string
+	}{
+		{"A", tsA.URL, "2", "0"},
+		{"B", tsB.URL, "1", "1"},
+	} {
+		calls := fooCalls(t, tt.url)
+		if len(calls) != 5 || calls["Sum"] != tt.sum || calls["PtrSum"] != tt.ptrs {
+			t.Errorf("server %s page counts %v, want Sum %s and PtrSum %s of 5 methods", tt.name, calls, tt.sum, tt.ptrs)
+		}
+	}
+
+	resp, err := http.Get(tsA.URL + "/elsewhere")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /elsewhere = %s, want 404", resp.Status)
+	}
+}
+
+// HandleHTTP may run once per process, so every run of this test (go test
+// -count=N) shares that one registration and checks what it serves.
+var handleDefaultOnce = sync.OnceValue(func() error {
+	if err := Register(new(Foo)); err != nil {
+		return err
+	}
+	HandleHTTP()
+	return nil
+})
+
+func TestHandleHTTPMountsDefaultServerOnDefaultServeMux(t *testing.T) {
+	if err := handleDefaultOnce(); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(nil) // nil: http.DefaultServeMux
+	defer ts.Close()
+	before, _ := strconv.Atoi(fooCalls(t, ts.URL)["Sum"])
+	callHTTP(t, ts.Listener.Addr().String(), "Foo.Sum", Args{1, 2})
+	if after := fooCalls(t, ts.URL)["Sum"]; after != strconv.Itoa(before+1) {
+		t.Errorf("DefaultServer's Sum count went from %d to %s, want %d", before, after, before+1)
+	}
+
+	// A second registration on DefaultServeMux panics (net/http's rule),
+	// before changing anything.
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("a second HandleHTTP did not panic")
+			}
+		}()
+		NewServer().HandleHTTP()
+	}()
+	callHTTP(t, ts.Listener.Addr().String(), "Foo.Sum", Args{1, 2})
+	if after := fooCalls(t, ts.URL)["Sum"]; after != strconv.Itoa(before+2) {
+		t.Errorf("after the refused HandleHTTP, Sum count = %s, want DefaultServer's %d", after, before+2)
+	}
+}
+
+func ExampleServer_HTTPHandler() {
+	server := NewServer()
+	if err := server.Register(Calc{}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	// A mux of its own, so any number of servers can share a process.
+	ts := httptest.NewServer(server.HTTPHandler())
+	defer ts.Close()
+
+	client, err := DialHTTP("tcp", ts.Listener.Addr().String())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer client.Close()
+	var sum int
+	err = client.Call(context.Background(), "Calc.Add", [2]int{3, 4}, &sum)
+	fmt.Println(sum, err)
+
+	resp, err := http.Get(ts.URL + DefaultDebugPath)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer resp.Body.Close()
+	page, _ := io.ReadAll(resp.Body)
+	for line := range strings.Lines(string(page)) {
+		if strings.HasPrefix(line, "<tr><td>Calc</td>") {
+			fmt.Print(line)
+		}
+	}
+	// Output:
+	// 7 <nil>
+	// <tr><td>Calc</td><td>Add</td><td>[2]int</td><td>*int</td><td>1</td></tr>
 }
