@@ -5,30 +5,51 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
 	"gee-orm/day1-database-sql/geeorm"
+	"gee-orm/day1-database-sql/geeorm/log"
 
 	_ "github.com/mattn/go-sqlite3"
 )
 
 func main() {
-	dbPath := flag.String("db", filepath.Join(os.TempDir(), "gee-orm-demo.db"), "SQLite database file to use")
-	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "Usage: %s [-db path]\nRuns raw SQL through a geeorm session and logs every statement.\n", os.Args[0])
-		flag.PrintDefaults()
-	}
-	flag.Parse()
-	if err := run(*dbPath); err != nil {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)
 	}
 }
 
-func run(dbPath string) error {
+// run is the whole demo; tests call it with their own arguments and writer.
+// Everything the demo prints goes to stdout, the statement log included.
+func run(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("day1-database-sql", flag.ContinueOnError)
+	dbPath := fs.String("db", filepath.Join(os.TempDir(), "gee-orm-demo.db"), "SQLite database file to use")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: day1-database-sql [-db path]\nRuns raw SQL through a geeorm session and logs every statement.\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	log.SetOutput(stdout)
+	return demo(*dbPath, stdout)
+}
+
+// demo runs the chapter's steps on the database at dbPath and prints what
+// they return to stdout.
+func demo(dbPath string, stdout io.Writer) error {
 	engine, err := geeorm.NewEngine("sqlite3", dbPath)
 	if err != nil {
 		return err
@@ -44,19 +65,19 @@ func run(dbPath string) error {
 	}
 	// Creating it again fails: the error is logged and returned.
 	if _, err := s.Raw("CREATE TABLE User(Name text)").Exec(); err != nil {
-		fmt.Println("second CREATE TABLE failed as expected:", err)
+		fmt.Fprintln(stdout, "second CREATE TABLE failed as expected:", err)
 	}
 	result, err := s.Raw("INSERT INTO User(Name) VALUES (?), (?)", "Tom", "Sam").Exec()
 	if err != nil {
 		return err
 	}
 	affected, _ := result.RowsAffected()
-	fmt.Println("rows inserted:", affected)
+	fmt.Fprintln(stdout, "rows inserted:", affected)
 
 	var name string
 	if err := s.Raw("SELECT Name FROM User LIMIT 1").QueryRow().Scan(&name); err != nil {
 		return err
 	}
-	fmt.Println("first name:", name)
+	fmt.Fprintln(stdout, "first name:", name)
 	return nil
 }
