@@ -5,27 +5,46 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
 	"gee-orm/day3-save-query/geeorm"
+	"gee-orm/day3-save-query/geeorm/log"
 
 	_ "github.com/mattn/go-sqlite3"
 )
 
 func main() {
-	dbPath := flag.String("db", filepath.Join(os.TempDir(), "gee-orm-demo.db"), "SQLite database file to use")
-	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "Usage: %s [-db path]\nInserts structs and finds them again, logging every statement.\n", os.Args[0])
-		flag.PrintDefaults()
-	}
-	flag.Parse()
-	if err := run(*dbPath); err != nil {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)
 	}
+}
+
+// run is the whole demo; tests call it with their own arguments and writer.
+// Everything the demo prints goes to stdout, the statement log included.
+func run(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("day3-save-query", flag.ContinueOnError)
+	dbPath := fs.String("db", filepath.Join(os.TempDir(), "gee-orm-demo.db"), "SQLite database file to use")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: day3-save-query [-db path]\nInserts structs and finds them again, logging every statement.\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	log.SetOutput(stdout)
+	return demo(*dbPath, stdout)
 }
 
 // User is the demo's model: one exported field per column, Password kept out.
@@ -35,7 +54,9 @@ type User struct {
 	Password string `geeorm:"-"`
 }
 
-func run(dbPath string) error {
+// demo runs the chapter's steps on the database at dbPath and prints what
+// they return to stdout.
+func demo(dbPath string, stdout io.Writer) error {
 	engine, err := geeorm.NewEngine("sqlite3", dbPath)
 	if err != nil {
 		return err
@@ -54,14 +75,14 @@ func run(dbPath string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Println("inserted:", n)
+	fmt.Fprintln(stdout, "inserted:", n)
 
 	var users []User
 	if err := s.Find(&users); err != nil {
 		return err
 	}
 	for _, u := range users {
-		fmt.Printf("found: %s (age %d)\n", u.Name, u.Age)
+		fmt.Fprintf(stdout, "found: %s (age %d)\n", u.Name, u.Age)
 	}
 	return nil
 }
