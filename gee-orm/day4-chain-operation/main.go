@@ -8,26 +8,44 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
 	"gee-orm/day4-chain-operation/geeorm"
+	"gee-orm/day4-chain-operation/geeorm/log"
 	"gee-orm/day4-chain-operation/geeorm/session"
 
 	_ "github.com/mattn/go-sqlite3"
 )
 
 func main() {
-	dbPath := flag.String("db", filepath.Join(os.TempDir(), "gee-orm-demo.db"), "SQLite database file to use")
-	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "Usage: %s [-db path]\nQueries, updates and deletes through the chain API, logging every statement.\n", os.Args[0])
-		flag.PrintDefaults()
-	}
-	flag.Parse()
-	if err := run(*dbPath); err != nil {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)
 	}
+}
+
+// run is the whole demo; tests call it with their own arguments and writer.
+// Everything the demo prints goes to stdout, the statement log included.
+func run(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("day4-chain-operation", flag.ContinueOnError)
+	dbPath := fs.String("db", filepath.Join(os.TempDir(), "gee-orm-demo.db"), "SQLite database file to use")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: day4-chain-operation [-db path]\nQueries, updates and deletes through the chain API, logging every statement.\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	log.SetOutput(stdout)
+	return demo(*dbPath, stdout)
 }
 
 // User is the demo's model: one exported field per column, Password kept out.
@@ -37,7 +55,9 @@ type User struct {
 	Password string `geeorm:"-"`
 }
 
-func run(dbPath string) error {
+// demo runs the chapter's steps on the database at dbPath and prints what
+// they return to stdout.
+func demo(dbPath string, stdout io.Writer) error {
 	engine, err := geeorm.NewEngine("sqlite3", dbPath)
 	if err != nil {
 		return err
@@ -59,7 +79,7 @@ func run(dbPath string) error {
 	if err := s.Where("Age > ?", 20).OrderBy("Age DESC").Limit(2).Find(&users); err != nil {
 		return err
 	}
-	fmt.Println("older than 20, oldest first:", users)
+	fmt.Fprintln(stdout, "older than 20, oldest first:", users)
 
 	n, err := s.Where("Name = ?", "Tom").Update("Age", 19)
 	if err != nil {
@@ -69,7 +89,7 @@ func run(dbPath string) error {
 	if err := s.Where("Name = ?", "Tom").First(&tom); err != nil {
 		return err
 	}
-	fmt.Printf("updated %d row: Tom is now %d\n", n, tom.Age)
+	fmt.Fprintf(stdout, "updated %d row: Tom is now %d\n", n, tom.Age)
 
 	deleted, err := s.Where("Age > ?", 20).Where("Name <> ?", "Kate").Delete()
 	if err != nil {
@@ -79,10 +99,10 @@ func run(dbPath string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("deleted: %d, count: %d\n", deleted, count)
+	fmt.Fprintf(stdout, "deleted: %d, count: %d\n", deleted, count)
 
 	if err := s.Where("Name = ?", "Sam").First(&tom); errors.Is(err, session.ErrRecordNotFound) {
-		fmt.Println("Sam is gone:", err)
+		fmt.Fprintln(stdout, "Sam is gone:", err)
 	}
 	return nil
 }
