@@ -8,27 +8,49 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
 	"gee-orm/day6-transaction/geeorm"
+	"gee-orm/day6-transaction/geeorm/log"
 	"gee-orm/day6-transaction/geeorm/session"
 
 	_ "github.com/mattn/go-sqlite3"
 )
 
 func main() {
-	dbPath := flag.String("db", filepath.Join(os.TempDir(), "gee-orm-demo.db"), "SQLite database file to use")
-	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "Usage: %s [-db path]\nRuns a transaction that commits and one that rolls back, logging every statement.\n", os.Args[0])
-		flag.PrintDefaults()
-	}
-	flag.Parse()
-	if err := run(*dbPath); err != nil {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)
 	}
 }
+
+// run is the whole demo; tests call it with their own arguments and writer.
+// Everything the demo prints goes to stdout, the statement log included.
+func run(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("day6-transaction", flag.ContinueOnError)
+	dbPath := fs.String("db", filepath.Join(os.TempDir(), "gee-orm-demo.db"), "SQLite database file to use")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: day6-transaction [-db path]\nRuns a transaction that commits and one that rolls back, logging every statement.\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	log.SetOutput(stdout)
+	return demo(*dbPath, stdout)
+}
+
+// hookOutput is where the hooks print. They are methods the session finds
+// on the model, so they cannot be handed demo's writer; demo sets this.
+var hookOutput io.Writer = os.Stdout
 
 // Account is the demo's model; its hooks are methods found through the
 // session's hook interfaces.
@@ -39,14 +61,14 @@ type Account struct {
 
 // BeforeInsert numbers accounts from 1000.
 func (a *Account) BeforeInsert(s *session.Session) error {
-	fmt.Printf("  hook BeforeInsert: account %d becomes %d\n", a.ID, a.ID+1000)
+	fmt.Fprintf(hookOutput, "  hook BeforeInsert: account %d becomes %d\n", a.ID, a.ID+1000)
 	a.ID += 1000
 	return nil
 }
 
 // AfterQuery hides the password of every account read.
 func (a *Account) AfterQuery(s *session.Session) error {
-	fmt.Printf("  hook AfterQuery: hiding the password of account %d\n", a.ID)
+	fmt.Fprintf(hookOutput, "  hook AfterQuery: hiding the password of account %d\n", a.ID)
 	a.Password = "******"
 	return nil
 }
@@ -56,7 +78,10 @@ func (a *Account) BeforeDelete(s *session.Session) error {
 	return errors.New("accounts are never deleted")
 }
 
-func run(dbPath string) error {
+// demo runs the chapter's steps on the database at dbPath and prints what
+// they return to stdout.
+func demo(dbPath string, stdout io.Writer) error {
+	hookOutput = stdout
 	engine, err := geeorm.NewEngine("sqlite3", dbPath)
 	if err != nil {
 		return err
@@ -75,12 +100,12 @@ func run(dbPath string) error {
 	_, err = engine.Transaction(func(s *session.Session) (any, error) {
 		return s.Insert(&Account{1, "qwerty"}, &Account{2, "123456"})
 	})
-	fmt.Println("first transaction:", errString(err))
+	fmt.Fprintln(stdout, "first transaction:", errString(err))
 	count, err := s.Count()
 	if err != nil {
 		return err
 	}
-	fmt.Println("count:", count)
+	fmt.Fprintln(stdout, "count:", count)
 
 	// This one inserts, then fails: the insert is rolled back.
 	_, err = engine.Transaction(func(s *session.Session) (any, error) {
@@ -89,11 +114,11 @@ func run(dbPath string) error {
 		}
 		return nil, errors.New("the bank is closed")
 	})
-	fmt.Println("second transaction:", errString(err))
+	fmt.Fprintln(stdout, "second transaction:", errString(err))
 	if count, err = s.Count(); err != nil {
 		return err
 	}
-	fmt.Println("count:", count)
+	fmt.Fprintln(stdout, "count:", count)
 	return nil
 }
 
