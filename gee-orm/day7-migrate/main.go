@@ -15,11 +15,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"gee-orm/day7-migrate/geeorm"
+	"gee-orm/day7-migrate/geeorm/log"
 	"gee-orm/day7-migrate/geeorm/session"
 
 	_ "github.com/mattn/go-sqlite3"
@@ -43,49 +45,72 @@ type UserV2 struct {
 func (UserV2) TableName() string { return "User" }
 
 func main() {
-	dbPath := flag.String("db", filepath.Join(os.TempDir(), "gee-orm-demo.db"), "SQLite database file to use")
-	mode := flag.String("mode", "all", "all, setup, migrate or show")
-	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), `Usage: %s [-db path] [-mode all|setup|migrate|show]
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}
+
+// run is the whole demo; tests call it with their own arguments and writer.
+// Everything the demo prints goes to stdout, the statement log included.
+func run(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("day7-migrate", flag.ContinueOnError)
+	dbPath := fs.String("db", filepath.Join(os.TempDir(), "gee-orm-demo.db"), "SQLite database file to use")
+	mode := fs.String("mode", "all", "all, setup, migrate or show")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), `Usage: day7-migrate [-db path] [-mode all|setup|migrate|show]
 Walks geeorm through a table's life, logging every statement:
   setup    create User from a struct, insert, find, update, count, and a failed transaction
   migrate  migrate User to a struct without Age and with Email
   all      setup then migrate
   show     only read the file: print the table's definition and rows
-`, os.Args[0])
-		flag.PrintDefaults()
+`)
+		fs.PrintDefaults()
 	}
-	flag.Parse()
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	// Checked before the database is opened, which would create the file.
+	steps, ok := modes[*mode]
+	if !ok {
+		return fmt.Errorf("unknown mode %q (want all, setup, migrate or show)", *mode)
+	}
+	log.SetOutput(stdout)
+	return demo(*dbPath, steps, stdout)
+}
 
-	engine, err := geeorm.NewEngine("sqlite3", *dbPath)
+// modes lists the steps each -mode runs, in order.
+var modes = map[string][]func(*geeorm.Engine, io.Writer) error{
+	"setup":   {setup},
+	"migrate": {migrate},
+	"all":     {setup, migrate},
+	"show":    {show},
+}
+
+// demo runs steps on the database at dbPath and prints what they return
+// to stdout.
+func demo(dbPath string, steps []func(*geeorm.Engine, io.Writer) error, stdout io.Writer) error {
+	engine, err := geeorm.NewEngine("sqlite3", dbPath)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "error:", err)
-		os.Exit(1)
+		return err
 	}
 	defer engine.Close()
 
-	switch *mode {
-	case "setup":
-		err = setup(engine)
-	case "migrate":
-		err = migrate(engine)
-	case "all":
-		if err = setup(engine); err == nil {
-			err = migrate(engine)
+	for _, step := range steps {
+		if err := step(engine, stdout); err != nil {
+			return err
 		}
-	case "show":
-		err = show(engine)
-	default:
-		err = fmt.Errorf("unknown mode %q", *mode)
 	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "error:", err)
-		engine.Close()
-		os.Exit(1)
-	}
+	return nil
 }
 
-func setup(engine *geeorm.Engine) error {
+func setup(engine *geeorm.Engine, stdout io.Writer) error {
 	s := engine.NewSession().Model(&User{})
 	if err := s.DropTable(); err != nil {
 		return err
@@ -97,13 +122,13 @@ func setup(engine *geeorm.Engine) error {
 	if err != nil {
 		return err
 	}
-	fmt.Println("inserted:", n)
+	fmt.Fprintln(stdout, "inserted:", n)
 
 	var users []User
 	if err := s.Where("Age > ?", 20).OrderBy("Age DESC").Find(&users); err != nil {
 		return err
 	}
-	fmt.Println("older than 20:", users)
+	fmt.Fprintln(stdout, "older than 20:", users)
 
 	if n, err = s.Where("Name = ?", "Tom").Update("Age", 19); err != nil {
 		return err
@@ -112,8 +137,8 @@ func setup(engine *geeorm.Engine) error {
 	if err := s.Where("Name = ?", "Tom").First(&tom); err != nil {
 		return err
 	}
-	fmt.Printf("updated: %d, Tom's age: %d\n", n, tom.Age)
-	if err := printCount(s, "count"); err != nil {
+	fmt.Fprintf(stdout, "updated: %d, Tom's age: %d\n", n, tom.Age)
+	if err := printCount(s, stdout, "count"); err != nil {
 		return err
 	}
 
@@ -127,24 +152,24 @@ func setup(engine *geeorm.Engine) error {
 		}
 		return nil, errors.New("payment declined")
 	})
-	fmt.Println("transaction rolled back:", err)
-	if err := printCount(s, "count after failed transaction"); err != nil {
+	fmt.Fprintln(stdout, "transaction rolled back:", err)
+	if err := printCount(s, stdout, "count after failed transaction"); err != nil {
 		return err
 	}
 	if err := s.Where("Name = ?", "Tom").First(&tom); err != nil {
 		return err
 	}
 	err = s.Where("Name = ?", "Eve").First(&User{})
-	fmt.Printf("Tom's age after failed transaction: %d, Eve found: %v\n", tom.Age, !errors.Is(err, session.ErrRecordNotFound))
+	fmt.Fprintf(stdout, "Tom's age after failed transaction: %d, Eve found: %v\n", tom.Age, !errors.Is(err, session.ErrRecordNotFound))
 	return nil
 }
 
-func migrate(engine *geeorm.Engine) error {
+func migrate(engine *geeorm.Engine, stdout io.Writer) error {
 	if err := engine.Migrate(&UserV2{}); err != nil {
 		return err
 	}
 	s := engine.NewSession().Model(&UserV2{})
-	fmt.Println("migrated: columns", strings.Join(s.RefTable().FieldNames, ", "))
+	fmt.Fprintln(stdout, "migrated: columns", strings.Join(s.RefTable().FieldNames, ", "))
 	if _, err := s.Where("Name = ?", "Tom").Update("Email", "tom@example.com"); err != nil {
 		return err
 	}
@@ -153,30 +178,30 @@ func migrate(engine *geeorm.Engine) error {
 		return err
 	}
 	for _, u := range users {
-		fmt.Printf("after migrate: %d %s %q\n", u.ID, u.Name, u.Email)
+		fmt.Fprintf(stdout, "after migrate: %d %s %q\n", u.ID, u.Name, u.Email)
 	}
 	_, err := s.Insert(&UserV2{ID: 1, Name: "Tom again"})
-	fmt.Println("duplicate ID after migrate rejected:", err != nil)
-	return printCount(s, "count after migrate")
+	fmt.Fprintln(stdout, "duplicate ID after migrate rejected:", err != nil)
+	return printCount(s, stdout, "count after migrate")
 }
 
-func printCount(s *session.Session, label string) error {
+func printCount(s *session.Session, stdout io.Writer, label string) error {
 	count, err := s.Count()
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%s: %d\n", label, count)
+	fmt.Fprintf(stdout, "%s: %d\n", label, count)
 	return nil
 }
 
 // show prints what the file holds, without knowing the Go structs.
-func show(engine *geeorm.Engine) error {
+func show(engine *geeorm.Engine, stdout io.Writer) error {
 	s := engine.NewSession()
 	var definition string
 	if err := s.Raw("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", "User").QueryRow().Scan(&definition); err != nil {
 		return fmt.Errorf("no User table: %w", err)
 	}
-	fmt.Println("table:", definition)
+	fmt.Fprintln(stdout, "table:", definition)
 	rows, err := s.Raw(`SELECT * FROM "User" ORDER BY 1`).QueryRows()
 	if err != nil {
 		return err
@@ -186,7 +211,7 @@ func show(engine *geeorm.Engine) error {
 	if err != nil {
 		return err
 	}
-	fmt.Println("columns:", strings.Join(columns, ", "))
+	fmt.Fprintln(stdout, "columns:", strings.Join(columns, ", "))
 	count := 0
 	for rows.Next() {
 		values := make([]any, len(columns))
@@ -204,12 +229,12 @@ func show(engine *geeorm.Engine) error {
 			}
 			cells[i] = fmt.Sprint(v)
 		}
-		fmt.Println("row:", strings.Join(cells, " | "))
+		fmt.Fprintln(stdout, "row:", strings.Join(cells, " | "))
 		count++
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	fmt.Println("rows:", count)
+	fmt.Fprintln(stdout, "rows:", count)
 	return nil
 }
