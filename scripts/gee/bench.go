@@ -182,7 +182,7 @@ func writeBenchTable(w io.Writer, results []benchResult) {
 }
 
 func writeBenchMarkdown(w io.Writer, framework string, results []benchResult) {
-	fmt.Fprintf(w, "## %s\n\n", framework)
+	fmt.Fprintf(w, "### %s\n\n", framework)
 	fmt.Fprintln(w, "| case | impl | ns/op | B/op | allocs/op | ours ÷ peer (ns/op) |")
 	fmt.Fprintln(w, "|---|---|---:|---:|---:|---|")
 	for _, r := range results {
