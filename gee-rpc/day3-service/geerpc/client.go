@@ -116,8 +116,9 @@ func (client *Client) terminateCalls(err error) {
 // receive reads responses until the connection fails.
 func (client *Client) receive() {
 	var err error
+	var h codec.Header // one for the loop: a new one per response is an allocation
 	for err == nil {
-		var h codec.Header
+		h = codec.Header{} // decoders leave fields a frame lacks untouched
 		if err = client.cc.ReadHeader(&h); err != nil {
 			break
 		}
