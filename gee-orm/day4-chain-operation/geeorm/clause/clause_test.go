@@ -79,6 +79,9 @@ func TestUpdateDeleteCount(t *testing.T) {
 			c.Set(UPDATE, "User", []string{"Age", "Name"}, []any{30, "Tom"})
 			c.Set(WHERE, "Name = ?", "Tom")
 		}, `UPDATE "User" SET "Age" = ?, "Name" = ? WHERE (Name = ?)`, []any{30, "Tom", "Tom"}},
+		{"update quotes names", func(c *Clause) {
+			c.Set(UPDATE, `My "User"`, []string{`Age`, `Nick"name`}, []any{30, "Tom"})
+		}, `UPDATE "My ""User""" SET "Age" = ?, "Nick""name" = ?`, []any{30, "Tom"}},
 		{"delete", func(c *Clause) {
 			c.Set(DELETE, "User")
 			c.Set(WHERE, "Age < ?", 18)

@@ -235,7 +235,9 @@ func (s *Session) Limit(num int) *Session {
 // args. Calling Where again adds another condition: Where(a).Where(b)
 // matches rows where a AND b hold.
 func (s *Session) Where(desc string, args ...any) *Session {
-	s.clause.Set(clause.WHERE, append([]any{desc}, args...)...)
+	vars := make([]any, 0, 1+len(args)) // desc and args in one allocation
+	vars = append(vars, desc)
+	s.clause.Set(clause.WHERE, append(vars, args...)...)
 	return s
 }
 

@@ -106,8 +106,15 @@ func _orderBy(values ...any) (string, []any) {
 func _update(values ...any) (string, []any) {
 	tableName := values[0].(string)
 	columns := values[1].([]string)
+	size := len(`UPDATE "" SET `) + len(tableName)
+	for _, column := range columns {
+		size += len(`"" = ?, `) + len(column)
+	}
 	var sql strings.Builder
-	sql.WriteString("UPDATE " + dialect.Quote(tableName) + " SET ")
+	sql.Grow(size) // one allocation, unless a name holds quotes to double
+	sql.WriteString("UPDATE ")
+	dialect.QuoteTo(&sql, tableName)
+	sql.WriteString(" SET ")
 	for i, column := range columns {
 		if i > 0 {
 			sql.WriteString(", ")

@@ -47,11 +47,9 @@ type schemaKey struct {
 var schemas sync.Map // schemaKey → *schema.Schema
 
 // cachedSchema returns the schema of struct type t in dialect d, parsing
-// it the first time. A dialect value that cannot be a map key is not
-// cached: its type may be comparable while the value is not (an interface
-// field holding a slice), and hashing such a key would panic.
+// it the first time. A dialect that cannot be a map key is not cached.
 func cachedSchema(t reflect.Type, d dialect.Dialect) *schema.Schema {
-	if d == nil || !reflect.ValueOf(d).Comparable() {
+	if !canBeKey(d) {
 		return schema.Parse(reflect.New(t).Interface(), d)
 	}
 	key := schemaKey{t, d}
@@ -60,6 +58,40 @@ func cachedSchema(t reflect.Type, d dialect.Dialect) *schema.Schema {
 	}
 	cached, _ := schemas.LoadOrStore(key, schema.Parse(reflect.New(t).Interface(), d))
 	return cached.(*schema.Schema)
+}
+
+// canBeKey reports whether d can be hashed as a map key. Its type may be
+// comparable while its value is not (an interface field holding a slice),
+// and hashing such a key would panic. Only a type holding an interface can
+// have such values, so only then is the value itself asked: that walk
+// allocates, and cachedSchema runs on every Model.
+func canBeKey(d dialect.Dialect) bool {
+	if d == nil {
+		return false
+	}
+	t := reflect.TypeOf(d)
+	if !t.Comparable() {
+		return false
+	}
+	return !holdsInterface(t) || reflect.ValueOf(d).Comparable()
+}
+
+// holdsInterface reports whether a value of type t can hold an interface
+// value, in a field or array element, without going through a pointer.
+func holdsInterface(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Interface:
+		return true
+	case reflect.Array:
+		return holdsInterface(t.Elem())
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if holdsInterface(t.Field(i).Type) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // structType is value's type with any pointers removed.

@@ -96,3 +96,67 @@ func TestSchemaCacheIsSafeForConcurrentUse(t *testing.T) {
 		}
 	}
 }
+
+// sliceDialect's type is not comparable at all; ptrDialect's always is;
+// arrayDialect's values are when its elements are.
+type (
+	sliceDialect struct {
+		intDialect
+		types []string
+	}
+	ptrDialect   struct{ intDialect }
+	arrayDialect [2]any
+)
+
+func (arrayDialect) DataTypeOf(reflect.Value) string { return "text" }
+
+func (arrayDialect) TableExistSQL(name string) (string, []any) {
+	return intDialect{}.TableExistSQL(name)
+}
+
+func TestCanBeKey(t *testing.T) {
+	sqlite, _ := dialect.GetDialect("sqlite3")
+	tests := []struct {
+		name    string
+		dialect dialect.Dialect
+		want    bool
+	}{
+		{"nil", nil, false},
+		{"sqlite3", sqlite, true},
+		{"interface field holding nil", intDialect{intType: "int"}, true},
+		{"interface field holding an int", intDialect{extra: 1}, true},
+		{"interface field holding a slice", intDialect{extra: []int{1}}, false},
+		{"array of interfaces holding ints", arrayDialect{1, 2}, true},
+		{"array of interfaces holding a map", arrayDialect{1, map[int]int{}}, false},
+		{"slice field", sliceDialect{types: []string{"int"}}, false},
+		{"pointer", &ptrDialect{intDialect{extra: []int{1}}}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := canBeKey(tt.dialect); got != tt.want {
+				t.Errorf("canBeKey(%#v) = %v, want %v", tt.dialect, got, tt.want)
+			}
+			if tt.want { // hashing it must not panic
+				var m sync.Map
+				m.Store(tt.dialect, true)
+			}
+		})
+	}
+}
+
+// Model runs on every call of an application; once its struct is parsed it
+// must cost no allocation (asking a dialect value whether it is comparable
+// cost 3 to 4).
+func TestModelOfACachedTypeDoesNotAllocate(t *testing.T) {
+	sqlite, _ := dialect.GetDialect("sqlite3")
+	s := New(newTestDB(t), sqlite)
+	user := &User{}
+	s.Model(user)
+	allocs := testing.AllocsPerRun(100, func() {
+		s.refTable = nil
+		s.Model(user)
+	})
+	if allocs != 0 {
+		t.Errorf("Model of a parsed type made %v allocations, want 0", allocs)
+	}
+}
