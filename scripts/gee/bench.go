@@ -43,6 +43,7 @@ type benchResult struct {
 	Case, Impl                       string
 	NsPerOp, BytesPerOp, AllocsPerOp float64
 	Runs                             int
+	RoundNs                          []float64 // ns/op of each round, in order
 }
 
 var benchLine = regexp.MustCompile(`^Benchmark(\S+?)(?:-\d+)?\s+\d+\s+(.*)$`)
@@ -101,8 +102,12 @@ func parseBench(r io.Reader) []benchResult {
 			}
 			return median(vs)
 		}
+		rounds := make([]float64, len(ss))
+		for i, s := range ss {
+			rounds[i] = s.nsPerOp
+		}
 		results = append(results, benchResult{
-			Case: k[0], Impl: k[1], Runs: len(ss),
+			Case: k[0], Impl: k[1], Runs: len(ss), RoundNs: rounds,
 			NsPerOp:     pick(func(s sample) float64 { return s.nsPerOp }),
 			BytesPerOp:  pick(func(s sample) float64 { return s.bytesPerOp }),
 			AllocsPerOp: pick(func(s sample) float64 { return s.allocsPerOp }),
@@ -137,10 +142,26 @@ func ratios(results []benchResult, ours benchResult) []string {
 	var out []string
 	for _, r := range results {
 		if r.Case == ours.Case && !isOurs(r.Impl) && r.NsPerOp > 0 {
-			out = append(out, fmt.Sprintf("%.2f× %s", ours.NsPerOp/r.NsPerOp, r.Impl))
+			out = append(out, fmt.Sprintf("%.2f× %s", pairedRatio(ours, r), r.Impl))
 		}
 	}
 	return out
+}
+
+// pairedRatio divides our ns/op by the peer's. When both ran the same rounds, it takes the
+// median of the per-round ratios: within a round the two ran back to back, so a machine that
+// slows down for a while slows both, and the ratio stays honest. Otherwise it divides medians.
+func pairedRatio(ours, peer benchResult) float64 {
+	if len(ours.RoundNs) == 0 || len(ours.RoundNs) != len(peer.RoundNs) {
+		return ours.NsPerOp / peer.NsPerOp
+	}
+	rs := make([]float64, 0, len(ours.RoundNs))
+	for i := range ours.RoundNs {
+		if peer.RoundNs[i] > 0 {
+			rs = append(rs, ours.RoundNs[i]/peer.RoundNs[i])
+		}
+	}
+	return median(rs)
 }
 
 // mainRatio is ours ÷ the case's main peer, for the chart; ok is false when the case has none.
@@ -162,7 +183,7 @@ func mainRatio(results []benchResult, c string) (ratio float64, peer string, ok 
 	}
 	for _, p := range mainPeers {
 		if r, found := peers[p]; found && r.NsPerOp > 0 {
-			return gee.NsPerOp / r.NsPerOp, p, true
+			return pairedRatio(*gee, r), p, true
 		}
 	}
 	return 0, "", false
@@ -227,7 +248,7 @@ func fmtNs(ns float64) string {
 func runBench(e *env, args []string) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	count := fs.Int("count", 6, "runs of each benchmark; the table shows medians")
+	count := fs.Int("count", 6, "rounds; each runs every benchmark once, and the table shows medians")
 	benchtime := fs.String("benchtime", "300ms", "time per run")
 	mdPath := fs.String("md", "", "also write the tables as Markdown to this file (e.g. docs/benchmarks.md)")
 	if err := fs.Parse(args); err != nil {
@@ -251,7 +272,7 @@ func runBench(e *env, args []string) error {
 	var md bytes.Buffer
 	cmdLine := strings.TrimSpace("go run ./scripts/gee bench " + strings.Join(args, " "))
 	fmt.Fprintf(&md, "Every number below comes from one run of\n\n    %s\n\n", cmdLine)
-	fmt.Fprintf(&md, "on %s, %s. Each benchmark ran %d times for %s (`-benchmem`); the tables show medians, and\nthe ratio divides our median ns/op by the peer's from the same run (below 1.0 we are faster).\n\n", machine(), time.Now().UTC().Format("2006-01-02"), *count, *benchtime)
+	fmt.Fprintf(&md, "on %s, %s. The tool ran %d rounds; each round runs every benchmark once for %s\n(`-benchmem`), ours and its peers back to back. The tables show medians over the rounds, and the\nratio is the median of the per-round ratios of our ns/op to the peer's (below 1.0 we are faster).\n\n", machine(), time.Now().UTC().Format("2006-01-02"), *count, *benchtime)
 
 	failed := 0
 	for _, name := range chosen {
@@ -261,15 +282,21 @@ func runBench(e *env, args []string) error {
 			fmt.Fprintf(e.stdout, "\n== %s: no benchmarks (%s does not exist)\n", name, dir)
 			continue
 		}
-		fmt.Fprintf(e.stdout, "\n== %s  (go test -run ^$ -bench . -benchmem -count %d -benchtime %s %s)\n", name, *count, *benchtime, pkgs)
-		cmd := exec.Command("go", "test", "-run", "^$", "-bench", ".", "-benchmem",
-			"-count", strconv.Itoa(*count), "-benchtime", *benchtime, pkgs)
-		cmd.Dir = e.root
+		fmt.Fprintf(e.stdout, "\n== %s  (%d rounds of go test -run ^$ -bench . -benchmem -count 1 -benchtime %s %s)\n", name, *count, *benchtime, pkgs)
+		// Rounds: each runs every benchmark once, ours and the peers back to back, so that a
+		// slow spell of this shared machine hits both sides of a ratio alike.
 		var out bytes.Buffer
-		cmd.Stdout = &out
-		cmd.Stderr = e.stderr
-		if err := cmd.Run(); err != nil {
-			fmt.Fprintf(e.stdout, "benchmarks of %s failed: %v\n%s", name, err, out.String())
+		var runErr error
+		for round := 0; round < *count && runErr == nil; round++ {
+			cmd := exec.Command("go", "test", "-run", "^$", "-bench", ".", "-benchmem",
+				"-count", "1", "-benchtime", *benchtime, pkgs)
+			cmd.Dir = e.root
+			cmd.Stdout = &out
+			cmd.Stderr = e.stderr
+			runErr = cmd.Run()
+		}
+		if runErr != nil {
+			fmt.Fprintf(e.stdout, "benchmarks of %s failed: %v\n%s", name, runErr, out.String())
 			failed++
 			continue
 		}

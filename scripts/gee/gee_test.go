@@ -152,7 +152,8 @@ func TestParseBenchTakesMediansPerCaseAndImpl(t *testing.T) {
 	if gin.Impl != "gin" || gin.NsPerOp != 90 {
 		t.Errorf("gin: %+v", gin)
 	}
-	if got := ratios(res, gee); len(got) != 1 || got[0] != "1.22× gin" {
+	// Per-round ratios 100/80, 120/90, 110/100: their median is 1.25 (medians alone give 1.22).
+	if got := ratios(res, gee); len(got) != 1 || got[0] != "1.25× gin" {
 		t.Errorf("ratios %v", got)
 	}
 	if r, p, ok := mainRatio(res, "Unary"); !ok || p != "round_robin" || r != 2 {
@@ -160,7 +161,7 @@ func TestParseBenchTakesMediansPerCaseAndImpl(t *testing.T) {
 	}
 	var md bytes.Buffer
 	writeBenchMarkdown(&md, "gee-web", res)
-	if !strings.Contains(md.String(), "| Static | gee | 110 | 0 | 0 | 1.22× gin |") || !strings.Contains(md.String(), "xychart-beta") {
+	if !strings.Contains(md.String(), "| Static | gee | 110 | 0 | 0 | 1.25× gin |") || !strings.Contains(md.String(), "xychart-beta") {
 		t.Errorf("markdown:\n%s", md.String())
 	}
 }
@@ -274,5 +275,18 @@ func TestBenchDocKeepsProseAroundTheGeneratedTables(t *testing.T) {
 	os.WriteFile(path, []byte("no markers\n"), 0o644)
 	if err := writeBenchDoc(path, []byte("x")); err == nil {
 		t.Fatal("a doc without markers was overwritten")
+	}
+}
+
+func TestPairedRatioIgnoresASlowSpellThatHitsBothSides(t *testing.T) {
+	// In round 2 the machine was three times slower for both; we are 0.8× the peer every round.
+	ours := benchResult{NsPerOp: 100, RoundNs: []float64{80, 240, 80}}
+	peer := benchResult{NsPerOp: 100, RoundNs: []float64{100, 300, 100}}
+	if r := pairedRatio(ours, peer); r < 0.799 || r > 0.801 {
+		t.Fatalf("paired ratio %v, want 0.8", r)
+	}
+	uneven := benchResult{NsPerOp: 50, RoundNs: []float64{50}}
+	if r := pairedRatio(uneven, peer); r != 0.5 {
+		t.Fatalf("without matching rounds the medians divide: got %v", r)
 	}
 }
