@@ -79,33 +79,6 @@ func TestSenderFlushesOncePerBurst(t *testing.T) {
 	}
 }
 
-// A writer that is ready to run when the first one is about to flush gets
-// to queue up (the first one yields), so both frames leave in one flush.
-// With one processor the order of events is fixed: the second writer runs
-// exactly when the first yields.
-func TestSenderLetsReadyWritersJoinTheFlush(t *testing.T) {
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	cc := new(recordingCodec)
-	s := new(sender)
-	s.lock()
-	_ = cc.Write(&codec.Header{Seq: 1}, nil)
-	done := make(chan error, 1)
-	go func() {
-		s.lock()
-		_ = cc.Write(&codec.Header{Seq: 2}, nil)
-		done <- s.unlock(cc)
-	}()
-	if err := s.unlock(cc); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	if want := []string{"write 1", "write 2", "flush"}; !slices.Equal(cc.events, want) {
-		t.Fatalf("events %v, want %v", cc.events, want)
-	}
-}
-
 // A failed flush leaves the buffer broken for good; the connection is
 // closed so that its reader fails too instead of waiting forever.
 func TestSenderClosesCodecWhenFlushFails(t *testing.T) {
