@@ -187,7 +187,7 @@ func (t *Tour) FreeAddr() string {
 // path of the binary. Building once and starting the binary means the processes the tour stops
 // are the demos themselves, not a `go run` wrapper.
 func (t *Tour) Build(pkg string) (string, error) {
-	pkg = strings.Trim(pkg, "./")
+	pkg = strings.TrimSuffix(strings.TrimPrefix(pkg, "./"), "/")
 	if bin, ok := t.built[pkg]; ok {
 		return bin, nil
 	}
