@@ -1,0 +1,215 @@
+// Package geecache is a read-through cache: a Group answers Get from its
+// memory and, on a miss, loads the value through a user callback (the
+// Getter) and keeps it for the next caller.
+package geecache
+
+import (
+	"errors"
+	"fmt"
+	"log"
+	"sync"
+	"sync/atomic"
+
+	pb "gee-cache/day8-performance/geecache/geecachepb"
+	"gee-cache/day8-performance/geecache/singleflight"
+)
+
+// A Getter loads the value of a key from the source of truth (a database,
+// a file, a computation) when the cache does not have it.
+type Getter interface {
+	Get(key string) ([]byte, error)
+}
+
+// A GetterFunc is a function that implements Getter.
+type GetterFunc func(key string) ([]byte, error)
+
+// Get calls f(key).
+func (f GetterFunc) Get(key string) ([]byte, error) {
+	return f(key)
+}
+
+// ErrEmptyKey is returned by Get for the empty key.
+var ErrEmptyKey = errors.New("geecache: key is required")
+
+// A Group is a cache namespace: a name, a byte budget and the Getter that
+// loads what is missing. It is safe for concurrent use.
+type Group struct {
+	name      string
+	getter    Getter
+	mainCache cache
+	peers     PeerPicker
+	loader    singleflight.Group // one load per key at a time
+	stats     groupStats
+}
+
+// Stats are counters of a Group since it was created.
+type Stats struct {
+	Gets           int64 // calls to Get with a valid key
+	Hits           int64 // Gets answered from the cache
+	Loads          int64 // Gets that missed the cache
+	LoadsDeduped   int64 // loads left after concurrent misses of a key were merged
+	LocalLoads     int64 // successful calls of the Getter
+	LocalLoadErrs  int64 // failed calls of the Getter
+	PeerLoads      int64 // values fetched from the key's owner
+	PeerErrors     int64 // failed requests to owners (transport or owner's loader)
+	ServerRequests int64 // Gets that arrived from peers
+}
+
+type groupStats struct {
+	gets, hits, loads, loadsDeduped, localLoads, localLoadErrs atomic.Int64
+	peerLoads, peerErrors, serverRequests                      atomic.Int64
+}
+
+var (
+	mu     sync.RWMutex
+	groups = make(map[string]*Group)
+)
+
+// NewGroup creates the group name, holding at most cacheBytes bytes
+// (0 = unbounded) and loading misses through getter.
+//
+// It panics if getter is nil or if a group of that name already exists:
+// both are programming errors, and silently replacing a group would leave
+// earlier users holding a group that GetGroup no longer returns.
+func NewGroup(name string, cacheBytes int64, getter Getter) *Group {
+	if getter == nil {
+		panic("geecache: nil Getter")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if _, dup := groups[name]; dup {
+		panic(fmt.Sprintf("geecache: group %q already registered", name))
+	}
+	g := &Group{
+		name:      name,
+		getter:    getter,
+		mainCache: cache{cacheBytes: cacheBytes},
+	}
+	groups[name] = g
+	return g
+}
+
+// GetGroup returns the group created with NewGroup under name, or nil.
+func GetGroup(name string) *Group {
+	mu.RLock()
+	defer mu.RUnlock()
+	return groups[name]
+}
+
+// Name returns the group's name.
+func (g *Group) Name() string {
+	return g.name
+}
+
+// RegisterPeers lets the group fetch the keys owned by other nodes through
+// peers. Call it once, before the group serves Gets; a second call panics.
+func (g *Group) RegisterPeers(peers PeerPicker) {
+	if peers == nil {
+		panic("geecache: nil PeerPicker")
+	}
+	if g.peers != nil {
+		panic("geecache: RegisterPeers called more than once")
+	}
+	g.peers = peers
+}
+
+// Get returns the value of key: from the cache, else from the key's owner
+// among the peers, else from the Getter. A Getter error (this node's or the
+// owner's) is returned and nothing is cached.
+func (g *Group) Get(key string) (ByteView, error) {
+	return g.get(key, true)
+}
+
+// get is Get; forward says whether a miss may be fetched from another
+// node. Requests that arrive from a peer are not forwarded again, so nodes
+// whose peer lists disagree cannot bounce a key between them.
+func (g *Group) get(key string, forward bool) (ByteView, error) {
+	if key == "" {
+		return ByteView{}, ErrEmptyKey
+	}
+	g.stats.gets.Add(1)
+	if v, ok := g.mainCache.get(key); ok {
+		g.stats.hits.Add(1)
+		return v, nil
+	}
+	g.stats.loads.Add(1)
+	return g.load(key, forward)
+}
+
+// Stats returns a snapshot of the group's counters.
+func (g *Group) Stats() Stats {
+	return Stats{
+		Gets:           g.stats.gets.Load(),
+		Hits:           g.stats.hits.Load(),
+		Loads:          g.stats.loads.Load(),
+		LoadsDeduped:   g.stats.loadsDeduped.Load(),
+		LocalLoads:     g.stats.localLoads.Load(),
+		LocalLoadErrs:  g.stats.localLoadErrs.Load(),
+		PeerLoads:      g.stats.peerLoads.Load(),
+		PeerErrors:     g.stats.peerErrors.Load(),
+		ServerRequests: g.stats.serverRequests.Load(),
+	}
+}
+
+// load fetches a missing key. Concurrent misses of the same key share one
+// load, whether it goes to the owner or to the Getter: a hot key that
+// drops out of the cache costs one load, not one per caller.
+func (g *Group) load(key string, forward bool) (ByteView, error) {
+	v, err := g.loader.Do(key, func() (any, error) {
+		// The flight that just ended may have filled the cache.
+		if v, ok := g.mainCache.get(key); ok {
+			return v, nil
+		}
+		g.stats.loadsDeduped.Add(1)
+		return g.loadFromPeerOrLocally(key, forward)
+	})
+	if err != nil {
+		return ByteView{}, err
+	}
+	return v.(ByteView), nil
+}
+
+func (g *Group) loadFromPeerOrLocally(key string, forward bool) (ByteView, error) {
+	if forward && g.peers != nil {
+		if peer, ok := g.peers.PickPeer(key); ok {
+			value, err := g.getFromPeer(peer, key)
+			if err == nil {
+				g.stats.peerLoads.Add(1)
+				return value, nil
+			}
+			g.stats.peerErrors.Add(1)
+			var ownerFailed *PeerLoadError
+			if errors.As(err, &ownerFailed) {
+				return ByteView{}, err // the owner tried; loading again here would double the load
+			}
+			log.Printf("[GeeCache] peer failed, loading %q locally: %v", key, err)
+		}
+	}
+	return g.getLocally(key)
+}
+
+func (g *Group) getFromPeer(peer PeerGetter, key string) (ByteView, error) {
+	req := &pb.Request{Group: g.name, Key: key}
+	res := &pb.Response{}
+	if err := peer.Get(req, res); err != nil {
+		return ByteView{}, err
+	}
+	return ByteView{b: res.Value}, nil
+}
+
+func (g *Group) getLocally(key string) (ByteView, error) {
+	b, err := g.getter.Get(key)
+	if err != nil {
+		g.stats.localLoadErrs.Add(1)
+		return ByteView{}, err
+	}
+	g.stats.localLoads.Add(1)
+	// Copy: the Getter may keep and reuse its slice.
+	value := ByteView{b: cloneBytes(b)}
+	g.populateCache(key, value)
+	return value, nil
+}
+
+func (g *Group) populateCache(key string, value ByteView) {
+	g.mainCache.add(key, value)
+}

@@ -1,0 +1,240 @@
+package geecache
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"gee-cache/day8-performance/geecache/consistenthash"
+	pb "gee-cache/day8-performance/geecache/geecachepb"
+	"google.golang.org/protobuf/proto"
+)
+
+const (
+	// DefaultBasePath is the path prefix under which an HTTPPool serves peers.
+	DefaultBasePath = "/_geecache/"
+	// DefaultPeerTimeout bounds one request to a peer when HTTPPool.Timeout is 0.
+	DefaultPeerTimeout = 3 * time.Second
+	// protobufType is the Content-Type of a value in a geecachepb.Response.
+	protobufType    = "application/x-protobuf"
+	defaultReplicas = 50
+)
+
+// HTTPPool serves the groups of this process to peers over HTTP:
+// GET <base>/<group>/<key>, with group and key each path-escaped
+// (url.PathEscape), so that keys holding spaces or slashes arrive intact.
+// It is also the PeerPicker that sends each key to its owner.
+type HTTPPool struct {
+	// Timeout bounds each request to a peer; 0 means DefaultPeerTimeout.
+	// Set it before calling Set.
+	Timeout time.Duration
+
+	self        string // this node's base URL, normalised
+	basePath    string
+	lookupGroup func(name string) *Group // GetGroup; tests give each node its own
+	transport   http.RoundTripper        // nil: http.DefaultTransport; tests use memory
+
+	mu          sync.RWMutex // guards peers and httpGetters
+	peers       *consistenthash.Map
+	httpGetters map[string]*httpGetter // keyed by normalised peer URL
+}
+
+// NewHTTPPool returns a pool for the node reachable at self
+// (e.g. "http://localhost:8001").
+func NewHTTPPool(self string) *HTTPPool {
+	return &HTTPPool{
+		self:        normalizeURL(self),
+		basePath:    DefaultBasePath,
+		lookupGroup: GetGroup,
+	}
+}
+
+// Set replaces the list of peers: the base URLs of every node, this one
+// included. Addresses are normalised (see normalizeURL) and duplicates
+// ignored, so every node builds the same ring from the same list however
+// it is spelled, and a node recognises itself in it.
+func (p *HTTPPool) Set(peers ...string) {
+	timeout := p.Timeout
+	if timeout <= 0 {
+		timeout = DefaultPeerTimeout
+	}
+	client := &http.Client{Timeout: timeout, Transport: p.transport}
+	ring := consistenthash.New(defaultReplicas, nil)
+	getters := make(map[string]*httpGetter, len(peers))
+	for _, peer := range peers {
+		peer = normalizeURL(peer)
+		if peer == "" || getters[peer] != nil {
+			continue
+		}
+		ring.Add(peer)
+		getters[peer] = &httpGetter{peer: peer, baseURL: peer + p.basePath, client: client}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.peers = ring
+	p.httpGetters = getters
+}
+
+// PickPeer returns the owner of key. It returns false before Set, and when
+// the owner is this node: a node never asks itself over HTTP.
+func (p *HTTPPool) PickPeer(key string) (PeerGetter, bool) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.peers == nil {
+		return nil, false
+	}
+	peer := p.peers.Get(key)
+	if peer == "" || peer == p.self {
+		return nil, false
+	}
+	p.Log("Pick peer %s for key %q", peer, key)
+	return p.httpGetters[peer], true
+}
+
+var _ PeerPicker = (*HTTPPool)(nil)
+
+// normalizeURL gives one spelling to the addresses of a node: it adds
+// "http://" when no scheme is given, lower-cases scheme and host, spells
+// localhost as 127.0.0.1, drops a default port and trailing slashes.
+// Anything that does not parse as a URL is returned trimmed, as it is.
+func normalizeURL(raw string) string {
+	s := strings.TrimSpace(raw)
+	if s == "" {
+		return ""
+	}
+	if !strings.Contains(s, "://") {
+		s = "http://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return strings.TrimRight(strings.TrimSpace(raw), "/")
+	}
+	scheme := strings.ToLower(u.Scheme)
+	host, port := strings.ToLower(u.Hostname()), u.Port()
+	if host == "localhost" {
+		host = "127.0.0.1"
+	}
+	if (scheme == "http" && port == "80") || (scheme == "https" && port == "443") {
+		port = ""
+	}
+	hostport := host
+	if port != "" {
+		hostport = net.JoinHostPort(host, port)
+	} else if strings.Contains(host, ":") {
+		hostport = "[" + host + "]"
+	}
+	return scheme + "://" + hostport + strings.TrimRight(u.EscapedPath(), "/")
+}
+
+// httpGetter fetches values from one peer's HTTPPool.
+type httpGetter struct {
+	peer    string
+	baseURL string // peer + base path
+	client  *http.Client
+}
+
+// Get asks the peer for in.Group/in.Key, path-escaping both exactly as the
+// server unescapes them, and decodes the protobuf answer into out. A 500
+// answer carries the owner's loader error and becomes a *PeerLoadError; any
+// other failure, a body that is not a Response included, is a transport
+// error.
+func (h *httpGetter) Get(in *pb.Request, out *pb.Response) error {
+	key := in.GetKey()
+	u := h.baseURL + url.PathEscape(in.GetGroup()) + "/" + url.PathEscape(key)
+	resp, err := h.client.Get(u)
+	if err != nil {
+		return fmt.Errorf("geecache: asking peer: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fmt.Errorf("geecache: reading answer of peer %s: %w", h.peer, err)
+	}
+	switch resp.StatusCode {
+	case http.StatusOK:
+	case http.StatusInternalServerError:
+		return &PeerLoadError{Peer: h.peer, Key: key, Message: strings.TrimSpace(string(body))}
+	default:
+		return fmt.Errorf("geecache: peer %s answered %s: %s", h.peer, resp.Status, strings.TrimSpace(string(body)))
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != protobufType {
+		return fmt.Errorf("geecache: peer %s answered Content-Type %q, want %s", h.peer, ct, protobufType)
+	}
+	if err := proto.Unmarshal(body, out); err != nil {
+		return fmt.Errorf("geecache: decoding answer of peer %s: %w", h.peer, err)
+	}
+	return nil
+}
+
+var _ PeerGetter = (*httpGetter)(nil)
+
+// Log writes a message prefixed with the node's address.
+func (p *HTTPPool) Log(format string, v ...any) {
+	log.Printf("[Server %s] %s", p.self, fmt.Sprintf(format, v...))
+}
+
+// ServeHTTP answers GET <base>/<group>/<key> with the value in a
+// geecachepb.Response, as application/x-protobuf. A path outside the base path is 404, a
+// malformed path 400, an unknown group 404, and a loader error 500 with
+// the error's message as the body.
+func (p *HTTPPool) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	escaped := r.URL.EscapedPath()
+	if !strings.HasPrefix(escaped, p.basePath) {
+		http.NotFound(w, r)
+		return
+	}
+	p.Log("%s %s", r.Method, escaped)
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "geecache: method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	groupName, key, err := splitPath(escaped[len(p.basePath):])
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	group := p.lookupGroup(groupName)
+	if group == nil {
+		http.Error(w, "geecache: no such group: "+groupName, http.StatusNotFound)
+		return
+	}
+	group.stats.serverRequests.Add(1)
+	view, err := group.get(key, false)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	body, err := proto.Marshal(&pb.Response{Value: view.b})
+	if err != nil {
+		// Not a loader error: a plain 500 would make the caller think so.
+		http.Error(w, "geecache: encoding response: "+err.Error(), http.StatusBadGateway)
+		return
+	}
+	w.Header().Set("Content-Type", protobufType)
+	w.Write(body)
+}
+
+// splitPath splits "<escaped group>/<escaped key>" and unescapes both.
+// An escaped group holds no raw '/', so the first '/' ends it; the rest,
+// slashes included, is the key.
+func splitPath(rest string) (group, key string, err error) {
+	escGroup, escKey, ok := strings.Cut(rest, "/")
+	if !ok || escGroup == "" || escKey == "" {
+		return "", "", errors.New("geecache: bad request: want <basepath>/<group>/<key>")
+	}
+	if group, err = url.PathUnescape(escGroup); err != nil {
+		return "", "", fmt.Errorf("geecache: bad group escaping: %v", err)
+	}
+	if key, err = url.PathUnescape(escKey); err != nil {
+		return "", "", fmt.Errorf("geecache: bad key escaping: %v", err)
+	}
+	return group, key, nil
+}

@@ -1,0 +1,134 @@
+// Package session runs SQL for geeorm: a Session collects one statement and
+// its bound values, logs them, and executes them on the database.
+package session
+
+import (
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"gee-orm/day8-performance/geeorm/clause"
+	"gee-orm/day8-performance/geeorm/dialect"
+	"gee-orm/day8-performance/geeorm/log"
+	"gee-orm/day8-performance/geeorm/schema"
+)
+
+// Session builds and runs statements on one database. It is not safe for
+// concurrent use; take a new one from the engine for each goroutine.
+type Session struct {
+	db       *sql.DB
+	tx       *sql.Tx // set between Begin and Commit or Rollback
+	dialect  dialect.Dialect
+	refTable *schema.Schema
+	clause   clause.Clause
+	sql      string // the statement being built
+	sqlVars  []any
+}
+
+// New returns a session on db, which speaks dialect.
+func New(db *sql.DB, dialect dialect.Dialect) *Session {
+	return &Session{db: db, dialect: dialect}
+}
+
+// Clear forgets the statement being built, so the session can start the next one.
+func (s *Session) Clear() {
+	s.sql = ""
+	s.sqlVars = nil
+	s.clause = clause.Clause{}
+}
+
+// CommonDB is what *sql.DB and *sql.Tx have in common: a session runs its
+// statements on whichever of the two it holds.
+type CommonDB interface {
+	Query(query string, args ...any) (*sql.Rows, error)
+	QueryRow(query string, args ...any) *sql.Row
+	Exec(query string, args ...any) (sql.Result, error)
+}
+
+var (
+	_ CommonDB = (*sql.DB)(nil)
+	_ CommonDB = (*sql.Tx)(nil)
+)
+
+// DB returns what the session runs on: its transaction between Begin and
+// Commit or Rollback, else the database.
+func (s *Session) DB() CommonDB {
+	if s.tx != nil {
+		return s.tx
+	}
+	return s.db
+}
+
+// Raw appends sql to the statement being built and values to its bound
+// parameters. Values are never spliced into the text: each ? in sql is
+// bound by the driver.
+func (s *Session) Raw(sql string, values ...any) *Session {
+	if s.sql == "" {
+		s.sql = sql // the usual single Raw costs no copy
+	} else {
+		s.sql += " " + sql
+	}
+	if s.sqlVars == nil {
+		// Take the values as they are; the capped capacity makes a later
+		// append copy them instead of writing into the caller's array.
+		s.sqlVars = values[:len(values):len(values)]
+	} else {
+		s.sqlVars = append(s.sqlVars, values...)
+	}
+	return s
+}
+
+// logStatement logs the statement and its values at info level.
+func (s *Session) logStatement() {
+	if log.InfoEnabled() { // spare the arguments' allocations when nobody reads them
+		log.Info(s.sql, loggedValues(s.sqlVars))
+	}
+}
+
+// loggedValues writes values as Go source would, so that an empty string
+// or one holding spaces stays visible in the log: [1 "Tom again" ""].
+func loggedValues(values []any) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, v := range values {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		if str, ok := v.(string); ok {
+			b.WriteString(strconv.Quote(str))
+		} else {
+			fmt.Fprint(&b, v)
+		}
+	}
+	b.WriteByte(']')
+	return b.String()
+}
+
+// Exec runs the statement with its values and clears the session.
+func (s *Session) Exec() (result sql.Result, err error) {
+	defer s.Clear()
+	s.logStatement()
+	if result, err = s.DB().Exec(s.sql, s.sqlVars...); err != nil {
+		log.Error(err)
+	}
+	return
+}
+
+// QueryRow runs the statement and returns its first row; errors surface
+// from the row's Scan.
+func (s *Session) QueryRow() *sql.Row {
+	defer s.Clear()
+	s.logStatement()
+	return s.DB().QueryRow(s.sql, s.sqlVars...)
+}
+
+// QueryRows runs the statement and returns its rows; the caller closes them.
+func (s *Session) QueryRows() (rows *sql.Rows, err error) {
+	defer s.Clear()
+	s.logStatement()
+	if rows, err = s.DB().Query(s.sql, s.sqlVars...); err != nil {
+		log.Error(err)
+	}
+	return
+}

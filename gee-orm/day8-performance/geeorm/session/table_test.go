@@ -1,0 +1,142 @@
+package session
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+type User struct {
+	Name string `geeorm:"PRIMARY KEY"`
+	Age  int
+}
+
+func TestCreateHasDropTable(t *testing.T) {
+	s := newTestSession(t).Model(&User{})
+	if s.HasTable() {
+		t.Fatal("HasTable before CreateTable = true")
+	}
+	if err := s.CreateTable(); err != nil {
+		t.Fatal(err)
+	}
+	if !s.HasTable() {
+		t.Fatal("HasTable after CreateTable = false")
+	}
+	// The tag's constraint reached the table: a second Tom breaks the primary key.
+	if _, err := s.Raw(`INSERT INTO "User" VALUES (?, ?), (?, ?)`, "Tom", 1, "Tom", 2).Exec(); err == nil ||
+		!strings.Contains(err.Error(), "UNIQUE constraint failed") {
+		t.Fatalf("duplicate primary key: err = %v, want UNIQUE constraint failed", err)
+	}
+	if err := s.DropTable(); err != nil {
+		t.Fatal(err)
+	}
+	if s.HasTable() {
+		t.Fatal("HasTable after DropTable = true")
+	}
+}
+
+func TestModelSwitchesTable(t *testing.T) {
+	s := newTestSession(t)
+	if s.RefTable() != nil {
+		t.Fatal("RefTable before Model is not nil")
+	}
+	first := s.Model(&User{}).RefTable()
+	if s.Model(&User{Name: "other value, same type"}).RefTable() != first {
+		t.Error("Model with the same type parsed the struct again")
+	}
+	if s.Model(User{}).RefTable() != first {
+		t.Error("Model with the struct instead of a pointer parsed it again")
+	}
+	if got := s.Model(&Keywords{}).RefTable().Name; got != "Keywords" {
+		t.Errorf("after Model(&Keywords{}) RefTable().Name = %q", got)
+	}
+}
+
+// Keywords has columns named like SQL keywords; quoting makes them work.
+type Keywords struct {
+	Order int
+	Group string
+	Where string
+}
+
+func TestColumnsNamedLikeKeywords(t *testing.T) {
+	s := newTestSession(t).Model(&Keywords{})
+	if err := s.CreateTable(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Raw(`INSERT INTO "Keywords" ("Order", "Group", "Where") VALUES (?, ?, ?)`, 1, "g", "w").Exec(); err != nil {
+		t.Fatal(err)
+	}
+	var group string
+	if err := s.Raw(`SELECT "Group" FROM "Keywords" WHERE "Order" = ?`, 1).QueryRow().Scan(&group); err != nil || group != "g" {
+		t.Fatalf("read back %q, %v", group, err)
+	}
+}
+
+type Unstorable struct {
+	Name  string
+	Props map[string]string
+}
+
+func TestTableOperationsWithoutUsableModel(t *testing.T) {
+	s := newTestSession(t)
+	if err := s.CreateTable(); !errors.Is(err, ErrModelNotSet) {
+		t.Errorf("CreateTable without Model: err = %v, want ErrModelNotSet", err)
+	}
+	if err := s.DropTable(); !errors.Is(err, ErrModelNotSet) {
+		t.Errorf("DropTable without Model: err = %v, want ErrModelNotSet", err)
+	}
+	if s.HasTable() {
+		t.Error("HasTable without Model = true")
+	}
+	s.Model(&Unstorable{})
+	if err := s.CreateTable(); err == nil || !strings.Contains(err.Error(), "Unstorable.Props") {
+		t.Errorf("CreateTable of a map field: err = %v, want one naming Unstorable.Props", err)
+	}
+	if s.HasTable() {
+		t.Error("an unstorable model's table exists")
+	}
+}
+
+func TestSessionsShareParsedSchema(t *testing.T) {
+	a := newTestSession(t).Model(&User{}).RefTable()
+	b := newTestSession(t).Model(User{}).RefTable()
+	if a != b {
+		t.Fatal("two sessions parsed the same struct twice")
+	}
+	if _, ok := a.Model.(*User); !ok || a.Err != nil || a.Name != "User" {
+		t.Fatalf("shared schema: Model %T, Name %q, Err %v", a.Model, a.Name, a.Err)
+	}
+	// A model that cannot be mapped still reports why.
+	if err := newTestSession(t).Model(42).CreateTable(); err == nil || !strings.Contains(err.Error(), "not int") {
+		t.Fatalf("Model(42).CreateTable() = %v", err)
+	}
+}
+
+// Quoted's table name holds the quote character itself; Quote doubles it.
+type Quoted struct {
+	ID    int `geeorm:"PRIMARY KEY"`
+	Label string
+}
+
+func (Quoted) TableName() string { return `odd "quoted" table` }
+
+func TestTableNameWithQuotes(t *testing.T) {
+	s := newTestSession(t).Model(&Quoted{})
+	if err := s.CreateTable(); err != nil {
+		t.Fatal(err)
+	}
+	if !s.HasTable() {
+		t.Fatal("HasTable after CreateTable = false")
+	}
+	var name string
+	if err := s.Raw("SELECT name FROM sqlite_master WHERE type = 'table'").QueryRow().Scan(&name); err != nil || name != `odd "quoted" table` {
+		t.Fatalf("table created as %q, %v", name, err)
+	}
+	if err := s.DropTable(); err != nil {
+		t.Fatal(err)
+	}
+	if s.HasTable() {
+		t.Fatal("HasTable after DropTable = true")
+	}
+}

@@ -1,0 +1,120 @@
+package geerpc
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+)
+
+// Paths served by HTTPHandler and HandleHTTP.
+const (
+	DefaultRPCPath   = "/_geerpc_"
+	DefaultDebugPath = "/debug/geerpc"
+)
+
+// connected is the status line's text after "HTTP/1.0 ".
+const connected = "200 Connected to Gee RPC"
+
+// ServeHTTP answers an HTTP CONNECT by taking over the connection and
+// speaking geerpc on it. Any other method gets 405.
+func (server *Server) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	if req.Method != http.MethodConnect {
+		w.Header().Set("Allow", http.MethodConnect)
+		http.Error(w, "405 must CONNECT", http.StatusMethodNotAllowed)
+		return
+	}
+	conn, buf, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		server.logf("geerpc: hijack %s: %v", req.RemoteAddr, err)
+		return
+	}
+	if _, err := io.WriteString(conn, "HTTP/1.0 "+connected+"\n\n"); err != nil {
+		server.logf("geerpc: answer CONNECT from %s: %v", req.RemoteAddr, err)
+		_ = conn.Close()
+		return
+	}
+	// The HTTP server may already have read the option and the first
+	// frames into buf; read on through it so nothing is lost.
+	server.ServeConn(&handshakeConn{Reader: buf.Reader, ReadWriteCloser: conn})
+}
+
+// HTTPHandler returns a handler serving the server's RPC at DefaultRPCPath
+// and its debug page at DefaultDebugPath (404 for any other path). Mount it
+// on a mux or http.Server of your own: unlike HandleHTTP it can be used for
+// any number of servers in one process.
+func (server *Server) HTTPHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle(DefaultRPCPath, server)
+	mux.Handle(DefaultDebugPath, debugHTTP{server})
+	return mux
+}
+
+// HandleHTTP mounts HTTPHandler's two paths on http.DefaultServeMux, for
+// programs that serve one geerpc server with http.ListenAndServe(addr, nil).
+// DefaultServeMux takes each path once, so a second call in the same
+// process (for any server) panics; use HTTPHandler for more than one.
+func (server *Server) HandleHTTP() {
+	handler := server.HTTPHandler()
+	http.Handle(DefaultRPCPath, handler)
+	http.Handle(DefaultDebugPath, handler)
+}
+
+// HandleHTTP mounts DefaultServer's HTTPHandler on http.DefaultServeMux,
+// once per process like (*Server).HandleHTTP.
+func HandleHTTP() { DefaultServer.HandleHTTP() }
+
+// bufferedConn reads through the buffer that read the HTTP response, in
+// case it read past it.
+type bufferedConn struct {
+	net.Conn
+	r *bufio.Reader
+}
+
+// Read reads through the buffer that read the HTTP answer.
+func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+// NewHTTPClient sends CONNECT on conn, checks the answer, and returns a
+// client speaking geerpc on the connection.
+func NewHTTPClient(conn net.Conn, opt *Option) (*Client, error) {
+	if _, err := io.WriteString(conn, "CONNECT "+DefaultRPCPath+" HTTP/1.0\n\n"); err != nil {
+		_ = conn.Close()
+		return nil, fmt.Errorf("geerpc: send CONNECT: %w", err)
+	}
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, &http.Request{Method: http.MethodConnect})
+	if err != nil {
+		_ = conn.Close()
+		return nil, fmt.Errorf("geerpc: read CONNECT response: %w", err)
+	}
+	if resp.Status != connected {
+		_ = conn.Close()
+		return nil, fmt.Errorf("geerpc: unexpected HTTP response %q", resp.Status)
+	}
+	return NewClient(&bufferedConn{Conn: conn, r: br}, opt)
+}
+
+// DialHTTP connects to a geerpc server behind an HTTP server's
+// DefaultRPCPath.
+func DialHTTP(network, address string, opts ...*Option) (*Client, error) {
+	return dialTimeout(NewHTTPClient, network, address, opts...)
+}
+
+// XDial dials rpcAddr of the form protocol@address: "tcp@host:port",
+// "http@host:port" (HTTP CONNECT over TCP) or "unix@/path/to/socket".
+func XDial(rpcAddr string, opts ...*Option) (*Client, error) {
+	protocol, addr, ok := strings.Cut(rpcAddr, "@")
+	if !ok || addr == "" {
+		return nil, fmt.Errorf("geerpc: wrong address format %q, expect protocol@addr", rpcAddr)
+	}
+	switch protocol {
+	case "http":
+		return DialHTTP("tcp", addr, opts...)
+	case "tcp", "tcp4", "tcp6", "unix":
+		return Dial(protocol, addr, opts...)
+	default:
+		return nil, fmt.Errorf("geerpc: unsupported protocol %q in %q", protocol, rpcAddr)
+	}
+}

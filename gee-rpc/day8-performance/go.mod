@@ -1,0 +1,3 @@
+module gee-rpc/day8-performance
+
+go 1.26

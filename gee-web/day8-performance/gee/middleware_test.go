@@ -1,0 +1,254 @@
+package gee
+
+import (
+	"bytes"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// trace returns a middleware that records "name>" before and "name<" after
+// the rest of the chain.
+func trace(steps *[]string, name string) HandlerFunc {
+	return func(c *Context) {
+		*steps = append(*steps, name+">")
+		c.Next()
+		*steps = append(*steps, name+"<")
+	}
+}
+
+func TestMiddlewareRunsAsAnOnion(t *testing.T) {
+	var steps []string
+	engine := New()
+	engine.Use(trace(&steps, "engine"))
+	v1 := engine.Group("/v1")
+	v1.Use(trace(&steps, "v1a"), trace(&steps, "v1b"))
+	admin := v1.Group("/admin")
+	admin.Use(trace(&steps, "admin"))
+	admin.GET("/users", func(c *Context) {
+		steps = append(steps, "handler")
+		c.String(200, "users")
+	})
+	v1.GET("/hello", func(c *Context) {
+		steps = append(steps, "handler")
+		c.String(200, "hello")
+	})
+
+	tests := []struct{ path, want string }{
+		{"/v1/admin/users", "engine> v1a> v1b> admin> handler admin< v1b< v1a< engine<"},
+		{"/v1/hello", "engine> v1a> v1b> handler v1b< v1a< engine<"},
+	}
+	for _, tt := range tests {
+		steps = nil
+		if w := serve(engine, "GET", tt.path, nil); w.Code != 200 {
+			t.Fatalf("GET %s = %d", tt.path, w.Code)
+		}
+		if got := strings.Join(steps, " "); got != tt.want {
+			t.Errorf("GET %s ran\n%s\nwant\n%s", tt.path, got, tt.want)
+		}
+	}
+}
+
+func TestMiddlewareWithoutNextStillLetsTheChainRun(t *testing.T) {
+	var steps []string
+	engine := New()
+	engine.Use(func(c *Context) { steps = append(steps, "plain") })
+	engine.Use(trace(&steps, "traced"))
+	engine.GET("/", func(c *Context) { steps = append(steps, "handler") })
+	serve(engine, "GET", "/", nil)
+	if got := strings.Join(steps, " "); got != "plain traced> handler traced<" {
+		t.Fatalf("ran %q", got)
+	}
+}
+
+func TestFailStopsTheHandlersAfterIt(t *testing.T) {
+	var steps []string
+	engine := New()
+	engine.Use(trace(&steps, "outer"))
+	admin := engine.Group("/admin")
+	admin.Use(func(c *Context) {
+		if c.Query("token") != "secret" {
+			c.Fail(http.StatusUnauthorized, "unauthorized")
+			return
+		}
+		c.Next()
+	})
+	admin.Use(trace(&steps, "after-auth"))
+	admin.GET("/panel", func(c *Context) {
+		steps = append(steps, "handler")
+		c.String(200, "panel")
+	})
+
+	w := serve(engine, "GET", "/admin/panel", nil)
+	if w.Code != 401 || w.Body.String() != `{"message":"unauthorized"}`+"\n" {
+		t.Fatalf("without token: %d %q", w.Code, w.Body.String())
+	}
+	if got := strings.Join(steps, " "); got != "outer> outer<" {
+		t.Fatalf("without token ran %q, want only the outer middleware", got)
+	}
+
+	steps = nil
+	w = serve(engine, "GET", "/admin/panel?token=secret", nil)
+	if w.Code != 200 || w.Body.String() != "panel" {
+		t.Fatalf("with token: %d %q", w.Code, w.Body.String())
+	}
+	if got := strings.Join(steps, " "); got != "outer> after-auth> handler after-auth< outer<" {
+		t.Fatalf("with token ran %q", got)
+	}
+}
+
+// The well-known version chose group middleware with strings.HasPrefix on
+// the request path, so the middleware of a "/v2" group also ran for
+// "/v2abc".
+func TestGroupMiddlewareMatchesWholeSegments(t *testing.T) {
+	var steps []string
+	engine := New()
+	v2 := engine.Group("/v2")
+	v2.Use(trace(&steps, "v2"))
+	v2.GET("/hello", func(c *Context) { c.String(200, "v2 hello") })
+	engine.GET("/v2abc", func(c *Context) { c.String(200, "v2abc") })
+
+	tests := []struct {
+		path    string
+		wantMW  bool
+		wantOut string
+	}{
+		{"/v2abc", false, "v2abc"},
+		{"/v2/hello", true, "v2 hello"},
+		{"/v2", true, "404 NOT FOUND: /v2\n"},
+		{"/v2/", true, "404 NOT FOUND: /v2/\n"},
+	}
+	for _, tt := range tests {
+		steps = nil
+		w := serve(engine, "GET", tt.path, nil)
+		if w.Body.String() != tt.wantOut {
+			t.Errorf("GET %s body %q, want %q", tt.path, w.Body.String(), tt.wantOut)
+		}
+		if ran := len(steps) > 0; ran != tt.wantMW {
+			t.Errorf("GET %s: v2 middleware ran=%v, want %v", tt.path, ran, tt.wantMW)
+		}
+	}
+}
+
+// The router ignores empty segments, so the group check must too, or
+// "//admin/x" would reach an /admin route without the /admin middleware.
+func TestGroupMiddlewareCannotBeBypassedWithEmptySegments(t *testing.T) {
+	engine := New()
+	admin := engine.Group("/admin")
+	admin.Use(func(c *Context) { c.Fail(http.StatusForbidden, "forbidden") })
+	admin.GET("/secret", func(c *Context) { c.String(200, "the secret") })
+	for _, path := range []string{"/admin/secret", "//admin/secret", "/admin//secret", "//admin//secret/"} {
+		if w := serve(engine, "GET", path, nil); w.Code != 403 || strings.Contains(w.Body.String(), "secret") {
+			t.Errorf("GET %s = %d %q, want 403", path, w.Code, w.Body.String())
+		}
+	}
+}
+
+func TestGroupMiddlewareWithParamPrefix(t *testing.T) {
+	var steps []string
+	engine := New()
+	user := engine.Group("/users/:id")
+	user.Use(trace(&steps, "user"))
+	user.GET("/posts", func(c *Context) { c.String(200, "posts of %s", c.Param("id")) })
+	engine.GET("/users", func(c *Context) { c.String(200, "all users") })
+
+	if w := serve(engine, "GET", "/users/7/posts", nil); w.Body.String() != "posts of 7" || len(steps) != 2 {
+		t.Fatalf("GET /users/7/posts = %q, middleware steps %v", w.Body.String(), steps)
+	}
+	steps = nil
+	if w := serve(engine, "GET", "/users", nil); w.Body.String() != "all users" || len(steps) != 0 {
+		t.Fatalf("GET /users = %q, middleware steps %v", w.Body.String(), steps)
+	}
+}
+
+func TestUnknownRoutesPassThroughEngineMiddleware(t *testing.T) {
+	var steps []string
+	engine := New()
+	engine.Use(trace(&steps, "engine"))
+	engine.POST("/only-post", func(c *Context) {})
+	for _, tt := range []struct {
+		method, path string
+		code         int
+	}{{"GET", "/missing", 404}, {"GET", "/only-post", 405}} {
+		steps = nil
+		w := serve(engine, tt.method, tt.path, nil)
+		if w.Code != tt.code || strings.Join(steps, " ") != "engine> engine<" {
+			t.Errorf("%s %s = %d, middleware ran %v; want %d and the engine middleware", tt.method, tt.path, w.Code, steps, tt.code)
+		}
+	}
+}
+
+func TestUseAfterRoutesStillApplies(t *testing.T) {
+	var steps []string
+	engine := New()
+	engine.GET("/", func(c *Context) { c.String(200, "ok") })
+	engine.Use(trace(&steps, "late"))
+	serve(engine, "GET", "/", nil)
+	if strings.Join(steps, " ") != "late> late<" {
+		t.Fatalf("late middleware ran %v", steps)
+	}
+}
+
+func TestLoggerLogsStatusMethodPathAndDuration(t *testing.T) {
+	var out bytes.Buffer
+	engine := New()
+	engine.Use(LoggerWithWriter(&out))
+	engine.GET("/hello/:name", func(c *Context) { c.String(http.StatusCreated, "hi") })
+	engine.GET("/quiet", func(c *Context) {}) // writes nothing: net/http sends 200
+
+	serve(engine, "GET", "/hello/ada?x=1", nil)
+	serve(engine, "GET", "/missing", nil)
+	serve(engine, "DELETE", "/hello/ada", nil)
+	serve(engine, "GET", "/quiet", nil)
+
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	want := []string{"201 | GET     /hello/ada | ", "404 | GET     /missing | ", "405 | DELETE  /hello/ada | ", "200 | GET     /quiet | "}
+	if len(lines) != len(want) {
+		t.Fatalf("logged %d lines, want %d:\n%s", len(lines), len(want), out.String())
+	}
+	for i, line := range lines {
+		if !strings.HasPrefix(line, "[gee] ") || !strings.Contains(line, want[i]) || !strings.HasSuffix(line, "s") {
+			t.Errorf("line %d = %q, want it to contain %q and end with a duration", i, line, want[i])
+		}
+	}
+}
+
+// The well-known version logged c.StatusCode, which only c.Status sets, so
+// any answer written straight to the http.ResponseWriter (http.Error,
+// http.FileServer, http.ServeContent) was logged with status 0.
+func TestLoggerLogsTheStatusOfAnswersWrittenStraightToTheWriter(t *testing.T) {
+	var out bytes.Buffer
+	engine := New()
+	engine.Use(LoggerWithWriter(&out))
+	engine.GET("/error", func(c *Context) { http.Error(c.Writer, "teapot", http.StatusTeapot) })
+	engine.GET("/redirect", func(c *Context) { http.Redirect(c.Writer, c.Req, "/", http.StatusFound) })
+	engine.GET("/raw", func(c *Context) { c.Writer.Write([]byte("no status set")) })
+
+	for _, tt := range []struct{ path, want string }{
+		{"/error", "418 | GET     /error | "},
+		{"/redirect", "302 | GET     /redirect | "},
+		{"/raw", "200 | GET     /raw | "},
+	} {
+		out.Reset()
+		w := serve(engine, "GET", tt.path, nil)
+		if !strings.Contains(out.String(), tt.want) || !strings.Contains(out.String(), strconv.Itoa(w.Code)+" | ") {
+			t.Errorf("GET %s answered %d and logged %q, want %q", tt.path, w.Code, out.String(), tt.want)
+		}
+	}
+}
+
+// The path is percent-decoded, so a client can put a newline in it; logged
+// as it is, that would let the client write lines of its own into the log.
+func TestLoggerCannotBeFedForgedLines(t *testing.T) {
+	var out bytes.Buffer
+	engine := New()
+	engine.Use(LoggerWithWriter(&out))
+	serve(engine, "GET", "/x%0A[gee]%202026/01/01%2000:00:00%20200%20|%20GET%20/admin%0D", nil)
+	if lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n"); len(lines) != 1 {
+		t.Fatalf("one request logged %d lines:\n%s", len(lines), out.String())
+	}
+	if want := `404 | GET     "/x\n[gee] 2026/01/01 00:00:00 200 | GET /admin\r" | `; !strings.Contains(out.String(), want) {
+		t.Fatalf("logged %q, want it to contain %q", out.String(), want)
+	}
+}

@@ -1,0 +1,104 @@
+package gee
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+)
+
+// router keeps one trie per HTTP method. A short slice searched in order is
+// cheaper than a map for the handful of methods a server uses.
+type router struct {
+	trees []methodTree
+}
+
+type methodTree struct {
+	method string
+	root   *node
+	exact  map[string]*node // routes without parameters, by pattern
+}
+
+func newRouter() *router {
+	return &router{}
+}
+
+// tree returns the trie of method, or nil.
+func (r *router) tree(method string) *methodTree {
+	for i := range r.trees {
+		if r.trees[i].method == method {
+			return &r.trees[i]
+		}
+	}
+	return nil
+}
+
+// addRoute panics on malformed patterns and on routes that clash with an
+// existing one: both are programming errors that would otherwise make a
+// handler silently unreachable.
+func (r *router) addRoute(method string, pattern string, handler HandlerFunc) {
+	if !strings.HasPrefix(pattern, "/") {
+		panic(fmt.Sprintf("gee: pattern %q must begin with '/'", pattern))
+	}
+	if handler == nil {
+		panic(fmt.Sprintf("gee: nil handler for %s %s", method, pattern))
+	}
+	tree := r.tree(method)
+	if tree == nil {
+		r.trees = append(r.trees, methodTree{method: method, root: &node{}, exact: map[string]*node{}})
+		tree = &r.trees[len(r.trees)-1]
+	}
+	n := tree.root.insert(method, pattern, handler)
+	if !strings.ContainsAny(pattern, ":*") {
+		// A path spelled exactly like a static pattern can only match that
+		// route (static segments win everywhere), so one map lookup does.
+		tree.exact[pattern] = n
+	}
+}
+
+// getRoute finds the route for method and path, appending its parameters to
+// params. It allocates nothing when params has room.
+func (r *router) getRoute(method string, path string, params *[]routeParam) *node {
+	tree := r.tree(method)
+	if tree == nil {
+		return nil
+	}
+	if n, ok := tree.exact[path]; ok {
+		return n
+	}
+	return tree.root.search(path, params)
+}
+
+// allowed lists, sorted, the methods that have a route for path.
+func (r *router) allowed(path string) []string {
+	var methods []string
+	var scratch []routeParam
+	for _, tree := range r.trees {
+		if tree.root.search(path, &scratch) != nil {
+			methods = append(methods, tree.method)
+		}
+		scratch = scratch[:0]
+	}
+	sort.Strings(methods)
+	return methods
+}
+
+// handle appends the route's handler to the middleware already in c, or a
+// 404/405 answer when there is no route, and runs the chain.
+func (r *router) handle(c *Context) {
+	if n := r.getRoute(c.Method, c.Path, &c.params); n != nil {
+		c.handlers = append(c.handlers, n.handler)
+	} else {
+		c.handlers = append(c.handlers, r.noRoute)
+	}
+	c.Next()
+}
+
+func (r *router) noRoute(c *Context) {
+	if methods := r.allowed(c.Path); len(methods) > 0 {
+		c.SetHeader("Allow", strings.Join(methods, ", "))
+		c.String(http.StatusMethodNotAllowed, "405 METHOD NOT ALLOWED: %s %s\n", c.Method, c.Path)
+		return
+	}
+	c.String(http.StatusNotFound, "404 NOT FOUND: %s\n", c.Path)
+}

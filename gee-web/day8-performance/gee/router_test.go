@@ -1,0 +1,292 @@
+package gee
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// routedEngine answers every route with "<pattern> <params>" so tests can see
+// which route matched and what it captured.
+func routedEngine(patterns ...string) *Engine {
+	engine := New()
+	for _, pattern := range patterns {
+		pattern := pattern
+		engine.GET(pattern, func(c *Context) {
+			var b strings.Builder
+			b.WriteString(pattern)
+			for _, p := range c.params {
+				b.WriteString(" " + p.key + "=" + p.value)
+			}
+			c.String(http.StatusOK, "%s", b.String())
+		})
+	}
+	return engine
+}
+
+var demoPatterns = []string{
+	"/",
+	"/hello",
+	"/hello/:name",
+	"/hello/b/c",
+	"/p/:lang/doc",
+	"/users/new",
+	"/users/:id",
+	"/users/:id/profile",
+	"/assets/*filepath",
+	"/files/:dir/*rest",
+}
+
+func TestRouterMatches(t *testing.T) {
+	engine := routedEngine(demoPatterns...)
+	tests := []struct {
+		path string
+		want string // "<pattern> params" or "404"
+	}{
+		{"/", "/"},
+		{"/hello", "/hello"},
+		{"/hello/", "/hello"},
+		{"//hello", "/hello"},
+		{"/hello/geektutu", "/hello/:name name=geektutu"},
+		{"/hello/b/c", "/hello/b/c"},
+		{"/hello/b", "/hello/:name name=b"},
+		{"/p/go/doc", "/p/:lang/doc lang=go"},
+		{"/p/go", "404"},
+		{"/users/new", "/users/new"},
+		{"/users/42", "/users/:id id=42"},
+		{"/users/42/profile", "/users/:id/profile id=42"},
+		{"/assets/css/site.css", "/assets/*filepath filepath=css/site.css"},
+		{"/assets/a", "/assets/*filepath filepath=a"},
+		{"/assets/a/", "/assets/*filepath filepath=a/"},
+		{"/assets", "404"},
+		{"/files/x/y/z", "/files/:dir/*rest dir=x rest=y/z"},
+		{"/nothing/here", "404"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			w := serve(engine, "GET", tt.path, nil)
+			got := w.Body.String()
+			if w.Code == 404 {
+				got = "404"
+			}
+			if got != tt.want {
+				t.Fatalf("GET %s matched %q, want %q", tt.path, got, tt.want)
+			}
+		})
+	}
+}
+
+// The well-known version inserted "/hello/b/c" below the ":name" node when
+// "/hello/:name" came first, so "/hello/21/c" ran the "/hello/b/c" handler.
+func TestStaticRouteDoesNotLeakIntoParamSibling(t *testing.T) {
+	engine := routedEngine("/hello/:id", "/hello/b/c")
+	if w := serve(engine, "GET", "/hello/21/c", nil); w.Code != 404 {
+		t.Fatalf("GET /hello/21/c = %d %q, want 404", w.Code, w.Body.String())
+	}
+	if w := serve(engine, "GET", "/hello/b/c", nil); w.Body.String() != "/hello/b/c" {
+		t.Fatalf("GET /hello/b/c matched %q", w.Body.String())
+	}
+	if w := serve(engine, "GET", "/hello/21", nil); w.Body.String() != "/hello/:id id=21" {
+		t.Fatalf("GET /hello/21 matched %q", w.Body.String())
+	}
+}
+
+func TestStaticWinsOverParamWithBacktracking(t *testing.T) {
+	// Registration order must not matter.
+	for _, patterns := range [][]string{
+		{"/users/new", "/users/:id/profile", "/users/:id"},
+		{"/users/:id", "/users/:id/profile", "/users/new"},
+	} {
+		engine := routedEngine(patterns...)
+		for path, want := range map[string]string{
+			"/users/new":         "/users/new",
+			"/users/7":           "/users/:id id=7",
+			"/users/new/profile": "/users/:id/profile id=new", // "new" dead-ends, back to :id
+		} {
+			if got := serve(engine, "GET", path, nil).Body.String(); got != want {
+				t.Errorf("routes %v: GET %s matched %q, want %q", patterns, path, got, want)
+			}
+		}
+	}
+}
+
+func TestParamWinsOverWildcard(t *testing.T) {
+	engine := routedEngine("/src/*path", "/src/:file")
+	if got := serve(engine, "GET", "/src/a.go", nil).Body.String(); got != "/src/:file file=a.go" {
+		t.Fatalf("GET /src/a.go matched %q", got)
+	}
+	if got := serve(engine, "GET", "/src/a/b.go", nil).Body.String(); got != "/src/*path path=a/b.go" {
+		t.Fatalf("GET /src/a/b.go matched %q", got)
+	}
+}
+
+func TestBacktrackingDropsParamsOfDeadEnds(t *testing.T) {
+	engine := routedEngine("/a/:x/b/:y", "/a/*rest")
+	// :x is tried first and fails at "c", so only rest may be reported.
+	if got := serve(engine, "GET", "/a/1/c/2", nil).Body.String(); got != "/a/*rest rest=1/c/2" {
+		t.Fatalf("GET /a/1/c/2 matched %q", got)
+	}
+}
+
+func TestContextParam(t *testing.T) {
+	engine := New()
+	engine.GET("/p/:lang/*file", func(c *Context) {
+		c.String(200, "%s|%s|%s", c.Param("lang"), c.Param("file"), c.Param("missing"))
+	})
+	if got := serve(engine, "GET", "/p/go/doc/a.md", nil).Body.String(); got != "go|doc/a.md|" {
+		t.Fatalf("params = %q", got)
+	}
+}
+
+func TestRegistrationConflictsPanicNamingBothPatterns(t *testing.T) {
+	tests := []struct {
+		name     string
+		existing string
+		pattern  string
+		want     string
+	}{
+		{"same route twice", "/a/:id", "/a/:id",
+			`gee: route GET "/a/:id" conflicts with existing route GET "/a/:id"`},
+		{"same route, other spelling", "/a/b", "/a/b/",
+			`gee: route GET "/a/b/" conflicts with existing route GET "/a/b"`},
+		{"two parameter names", "/a/:id", "/a/:name",
+			`gee: ":name" in route GET "/a/:name" conflicts with ":id" in existing route GET "/a/:id"`},
+		{"two parameter names deeper", "/a/:id/x", "/a/:name/y",
+			`gee: ":name" in route GET "/a/:name/y" conflicts with ":id" in existing route GET "/a/:id/x"`},
+		{"two wildcard names", "/s/*path", "/s/*file",
+			`gee: "*file" in route GET "/s/*file" conflicts with "*path" in existing route GET "/s/*path"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			engine := New()
+			engine.GET(tt.existing, func(*Context) {})
+			if msg := panicMessage(func() { engine.GET(tt.pattern, func(*Context) {}) }); msg != tt.want {
+				t.Fatalf("panic = %q\nwant    %q", msg, tt.want)
+			}
+		})
+	}
+}
+
+func TestMalformedPatternsPanic(t *testing.T) {
+	tests := []struct{ pattern, want string }{
+		{"/a/*rest/b", `gee: wildcard "*rest" must be the last segment of route GET "/a/*rest/b"`},
+		{"/a/:", `gee: empty parameter name ":" in route GET "/a/:"`},
+		{"/a/*", `gee: empty parameter name "*" in route GET "/a/*"`},
+		{"a/b", `gee: pattern "a/b" must begin with '/'`},
+	}
+	for _, tt := range tests {
+		if msg := panicMessage(func() { New().GET(tt.pattern, func(*Context) {}) }); msg != tt.want {
+			t.Errorf("GET(%q) panic = %q, want %q", tt.pattern, msg, tt.want)
+		}
+	}
+}
+
+func TestSamePatternOnOtherMethodIsFine(t *testing.T) {
+	engine := New()
+	engine.GET("/a/:id", func(*Context) {})
+	if msg := panicMessage(func() { engine.POST("/a/:name", func(*Context) {}) }); msg != "" {
+		t.Fatalf("POST /a/:name panicked: %s", msg)
+	}
+}
+
+func TestWrongMethodIs405WithAllow(t *testing.T) {
+	engine := New()
+	engine.GET("/items/:id", func(c *Context) { c.String(200, "get") })
+	engine.POST("/items/:id", func(c *Context) { c.String(200, "post") })
+	engine.POST("/login", func(c *Context) { c.String(200, "login") })
+
+	w := serve(engine, "DELETE", "/items/3", nil)
+	if w.Code != http.StatusMethodNotAllowed || w.Header().Get("Allow") != "GET, POST" {
+		t.Fatalf("DELETE /items/3 = %d Allow=%q, want 405 Allow=\"GET, POST\"", w.Code, w.Header().Get("Allow"))
+	}
+	if w.Body.String() != "405 METHOD NOT ALLOWED: DELETE /items/3\n" {
+		t.Fatalf("body = %q", w.Body.String())
+	}
+	w = serve(engine, "GET", "/login", nil)
+	if w.Code != 405 || w.Header().Get("Allow") != "POST" {
+		t.Fatalf("GET /login = %d Allow=%q, want 405 Allow=POST", w.Code, w.Header().Get("Allow"))
+	}
+	w = serve(engine, "GET", "/nowhere", nil)
+	if w.Code != 404 || w.Header().Get("Allow") != "" {
+		t.Fatalf("GET /nowhere = %d Allow=%q, want 404 without Allow", w.Code, w.Header().Get("Allow"))
+	}
+}
+
+// Static patterns are found through a map first; that shortcut must pick
+// exactly the route the trie walk picks.
+func TestExactStaticShortcutAgreesWithTrie(t *testing.T) {
+	r := newRouter()
+	patterns := append([]string{"/a//b", "/trailing/", "/users/:id/new"}, demoPatterns...)
+	for _, pattern := range patterns {
+		r.addRoute("GET", pattern, func(*Context) {})
+	}
+	tree := r.tree("GET")
+	paths := append([]string{"/a//b", "/a/b", "/trailing/", "/trailing", "/users/new", "/users/new/", "/users/7/new", "/x"}, patterns...)
+	for _, path := range paths {
+		var viaRouter, viaTrie []routeParam
+		got := r.getRoute("GET", path, &viaRouter)
+		want := tree.root.search(path, &viaTrie)
+		if got != want || len(viaRouter) != len(viaTrie) {
+			t.Errorf("%s: router found %v with %v, trie %v with %v", path, got, viaRouter, want, viaTrie)
+		}
+	}
+}
+
+func TestLookupDoesNotAllocate(t *testing.T) {
+	r := newRouter()
+	for _, pattern := range demoPatterns {
+		r.addRoute("GET", pattern, func(*Context) {})
+	}
+	params := make([]routeParam, 0, 8)
+	for _, path := range []string{"/hello/b/c", "/users/new/profile", "/files/x/y/z", "/nothing/here"} {
+		allocs := testing.AllocsPerRun(100, func() {
+			params = params[:0]
+			r.getRoute("GET", path, &params)
+		})
+		if allocs != 0 {
+			t.Errorf("lookup of %s: %v allocations, want 0", path, allocs)
+		}
+	}
+}
+
+func FuzzRouterNeverPanics(f *testing.F) {
+	engine := routedEngine(demoPatterns...)
+	engine.POST("/users/:id", func(c *Context) { c.String(200, "post") })
+	for _, seed := range []string{"/", "", "/users/new/profile", "//a//b", "/assets/", "/hello/:name", "/files/*", "/\x00/é"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, path string) {
+		req := httptest.NewRequest("GET", "/", nil)
+		req.URL.Path = path // any string, even one a client could not send
+		w := httptest.NewRecorder()
+		engine.ServeHTTP(w, req)
+		switch w.Code {
+		case 200, 404, 405:
+		default:
+			t.Fatalf("path %q answered %d", path, w.Code)
+		}
+		if w.Code == 200 && utf8.ValidString(path) && !strings.HasPrefix(w.Body.String(), "/") {
+			t.Fatalf("path %q matched %q", path, w.Body.String())
+		}
+	})
+}
+
+func benchmarkLookup(b *testing.B, path string) {
+	engine := routedEngine(demoPatterns...)
+	r := engine.router
+	params := make([]routeParam, 0, 8)
+	b.ReportAllocs()
+	for b.Loop() {
+		params = params[:0]
+		if r.getRoute("GET", path, &params) == nil {
+			b.Fatal("no match")
+		}
+	}
+}
+
+// Run with: go test -run '^$' -bench Lookup -benchmem ./gee
+func BenchmarkLookupStatic(b *testing.B)   { benchmarkLookup(b, "/hello/b/c") }
+func BenchmarkLookupParam(b *testing.B)    { benchmarkLookup(b, "/users/42/profile") }
+func BenchmarkLookupWildcard(b *testing.B) { benchmarkLookup(b, "/assets/css/site.css") }

@@ -1,0 +1,136 @@
+package gee
+
+import (
+	"fmt"
+	"strings"
+)
+
+// node is one path segment of a route trie (前缀树). A route
+// "/p/:lang/doc" is the chain p → :lang → doc; only the last node stores the
+// pattern and the handler, so a walk that ends on a node without a handler
+// has not matched a route.
+//
+// Children are kept apart by kind so that lookup can try them in priority
+// order: the static child with the exact segment, then the :param child,
+// then the *wildcard child.
+type node struct {
+	part     string      // this node's segment: "doc", ":lang" or "*filepath"
+	pattern  string      // the full route if one ends here, else ""
+	handler  HandlerFunc // the route's handler if one ends here
+	children []*node     // static children, one per distinct segment
+	indices  string      // first byte of each child's part, in children's order
+	param    *node       // the ":name" child, at most one
+	wildcard *node       // the "*name" child, at most one (always a leaf)
+	owner    string      // first pattern that created this node, for error messages
+}
+
+// routeParam is one route parameter read from the request path.
+type routeParam struct {
+	key   string
+	value string
+}
+
+// nextSegment splits path into its first non-empty segment and the rest,
+// without allocating: "/a//b/c" gives "a" and "/b/c". Empty segments are
+// skipped, so "/hello/" and "//hello" match the route "/hello".
+func nextSegment(path string) (segment, rest string) {
+	for len(path) > 0 && path[0] == '/' {
+		path = path[1:]
+	}
+	for i := 0; i < len(path); i++ {
+		if path[i] == '/' {
+			return path[:i], path[i:]
+		}
+	}
+	return path, ""
+}
+
+// insert adds the route method+pattern to the trie rooted at n. It panics,
+// naming both patterns, when the new route is ambiguous with an existing one,
+// and on malformed patterns.
+func (n *node) insert(method, pattern string, handler HandlerFunc) *node {
+	for rest := pattern; ; {
+		var part string
+		part, rest = nextSegment(rest)
+		if part == "" {
+			break
+		}
+		n = n.child(method, pattern, part, rest)
+	}
+	if n.handler != nil {
+		panic(fmt.Sprintf("gee: route %s %q conflicts with existing route %s %q", method, pattern, method, n.pattern))
+	}
+	n.pattern = pattern
+	n.handler = handler
+	return n
+}
+
+// child returns n's child for part, creating it if needed.
+func (n *node) child(method, pattern, part, rest string) *node {
+	switch part[0] {
+	case ':', '*':
+		if len(part) == 1 {
+			panic(fmt.Sprintf("gee: empty parameter name %q in route %s %q", part, method, pattern))
+		}
+		if part[0] == '*' && strings.Trim(rest, "/") != "" {
+			panic(fmt.Sprintf("gee: wildcard %q must be the last segment of route %s %q", part, method, pattern))
+		}
+		slot := &n.param
+		if part[0] == '*' {
+			slot = &n.wildcard
+		}
+		if *slot == nil {
+			*slot = &node{part: part, owner: pattern}
+		} else if (*slot).part != part {
+			panic(fmt.Sprintf("gee: %q in route %s %q conflicts with %q in existing route %s %q",
+				part, method, pattern, (*slot).part, method, (*slot).owner))
+		}
+		return *slot
+	}
+	for _, c := range n.children {
+		if c.part == part {
+			return c
+		}
+	}
+	c := &node{part: part, owner: pattern}
+	n.children = append(n.children, c)
+	n.indices += part[:1]
+	return c
+}
+
+// search finds the route matching path below n and appends its parameters
+// to params. Static segments win over :param, which wins over *wildcard; if
+// the static branch dead-ends further down, search backtracks and tries the
+// parameter branch, so "/users/new" and "/users/:id/edit" coexist.
+func (n *node) search(path string, params *[]routeParam) *node {
+	part, rest := nextSegment(path)
+	if part == "" {
+		if n.handler != nil {
+			return n
+		}
+		return nil
+	}
+	// indices lets the scan compare one byte per child instead of a string.
+	for i := 0; i < len(n.indices); i++ {
+		if n.indices[i] == part[0] && n.children[i].part == part {
+			if found := n.children[i].search(rest, params); found != nil {
+				return found
+			}
+			break
+		}
+	}
+	if n.param != nil {
+		mark := len(*params)
+		*params = append(*params, routeParam{key: n.param.part[1:], value: part})
+		if found := n.param.search(rest, params); found != nil {
+			return found
+		}
+		*params = (*params)[:mark]
+	}
+	if n.wildcard != nil {
+		// The wildcard takes the rest of the path, from this segment on.
+		*params = append(*params, routeParam{key: n.wildcard.part[1:], value: strings.TrimLeft(path, "/")})
+		return n.wildcard
+	}
+	return nil
+}

@@ -1,0 +1,3 @@
+module gee-web/day8-performance
+
+go 1.26
