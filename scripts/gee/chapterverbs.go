@@ -114,7 +114,7 @@ func runCheck(e *env, args []string) error {
 	if failed > 0 {
 		return fmt.Errorf("%d of %d chapters failed", failed, len(results))
 	}
-	return nil
+	return checkExerciseCopies(e) // issue 16: each exercise copy compiles, is vet clean, fails its tests
 }
 
 func checkChapter(root string, c chapter, listed map[string]bool) checkResult {

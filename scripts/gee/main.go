@@ -9,6 +9,7 @@
 //	go run ./scripts/gee check
 //	go run ./scripts/gee tour [framework]
 //	go run ./scripts/gee bench [-count n] [-benchtime d] [-md file] [framework]
+//	go run ./scripts/gee exercise start|check|hint|solution|reset|audit ...
 package main
 
 import (
@@ -48,6 +49,7 @@ var verbs = []verb{
 	{"check", "check", runCheck},
 	{"tour", "tour [<framework>]", runTour},
 	{"bench", "bench [-count n] [-benchtime d] [-md file] [<framework>]", runBench},
+	{"exercise", "exercise start|check|hint|solution|reset|audit <framework>/<chapter> ... (see exercise help)", runExercise},
 }
 
 func verbNames() string {
