@@ -148,17 +148,18 @@ func TestNilValueCountsZeroBytes(t *testing.T) {
 	}
 }
 
-// checkInvariants walks the recency list both ways and compares it with
-// the map and the byte count.
+// checkInvariants walks the recency list and compares it with the map and
+// the byte count.
 func checkInvariants(t *testing.T, c *Cache) {
 	t.Helper()
 	n, bytes := 0, int64(0)
-	for e := c.root.next; e != &c.root; e = e.next {
-		if e.next.prev != e || c.cache[e.key] != e {
-			t.Fatalf("broken links or map at %q", e.key)
+	for ele := c.ll.Front(); ele != nil; ele = ele.Next() {
+		kv := ele.Value.(*entry)
+		if c.cache[kv.key] != ele {
+			t.Fatalf("the map does not point at the list element of %q", kv.key)
 		}
 		n++
-		bytes += int64(len(e.key)) + sizeOf(e.value)
+		bytes += int64(len(kv.key)) + sizeOf(kv.value)
 	}
 	if n != len(c.cache) || bytes != c.nbytes {
 		t.Fatalf("list has %d entries of %d bytes; map has %d, nbytes = %d", n, bytes, len(c.cache), c.nbytes)

@@ -44,8 +44,8 @@ func TestAddIgnoresDuplicatesAndEmptyNames(t *testing.T) {
 	m := New(10, nil)
 	m.Add("a", "b", "a", "")
 	m.Add("a")
-	if len(m.points) != 20 {
-		t.Fatalf("ring has %d virtual nodes; want 20 (two peers)", len(m.points))
+	if len(m.ring) != 20 {
+		t.Fatalf("ring has %d virtual nodes; want 20 (two peers)", len(m.ring))
 	}
 	ref := New(10, nil)
 	ref.Add("a", "b")
@@ -60,8 +60,8 @@ func TestAddIgnoresDuplicatesAndEmptyNames(t *testing.T) {
 func TestReplicasBelowOneMeansOne(t *testing.T) {
 	m := New(0, nil)
 	m.Add("a")
-	if len(m.points) != 1 || m.Get("k") != "a" {
-		t.Fatalf("ring = %v %v; want one virtual node of a", m.points, m.owners)
+	if len(m.ring) != 1 || m.Get("k") != "a" {
+		t.Fatalf("ring = %v; want one virtual node of a", m.ring)
 	}
 }
 

@@ -5,6 +5,8 @@
 // goroutines guard it with their own lock.
 package lru
 
+import "container/list"
+
 // Value is anything the cache can hold: it only has to report its size.
 type Value interface {
 	// Len returns the number of bytes the value occupies.
@@ -15,18 +17,14 @@ type Value interface {
 type Cache struct {
 	maxBytes  int64
 	nbytes    int64
-	root      entry // sentinel of the circular list: root.next is the most recently used entry, root.prev the least
-	cache     map[string]*entry
+	ll        *list.List // front = most recently used
+	cache     map[string]*list.Element
 	onEvicted func(key string, value Value)
 }
 
-// entry is a cached pair and its place in the recency list. Keeping the
-// links in the entry (instead of using container/list) costs one
-// allocation per entry instead of two, and no type assertion per access.
 type entry struct {
-	key        string
-	value      Value
-	prev, next *entry
+	key   string
+	value Value
 }
 
 // New returns a cache that holds at most maxBytes bytes, counted as
@@ -35,20 +33,19 @@ type entry struct {
 // because of its byte budget (by eviction, RemoveOldest, or an oversized
 // replacement; see Add).
 func New(maxBytes int64, onEvicted func(key string, value Value)) *Cache {
-	c := &Cache{
+	return &Cache{
 		maxBytes:  maxBytes,
-		cache:     make(map[string]*entry),
+		ll:        list.New(),
+		cache:     make(map[string]*list.Element),
 		onEvicted: onEvicted,
 	}
-	c.root.prev, c.root.next = &c.root, &c.root
-	return c
 }
 
 // Get returns the value stored under key and marks it most recently used.
 func (c *Cache) Get(key string) (value Value, ok bool) {
-	if e, hit := c.cache[key]; hit {
-		c.moveToFront(e)
-		return e.value, true
+	if ele, hit := c.cache[key]; hit {
+		c.ll.MoveToFront(ele)
+		return ele.Value.(*entry).value, true
 	}
 	return nil, false
 }
@@ -65,19 +62,18 @@ func (c *Cache) Get(key string) (value Value, ok bool) {
 func (c *Cache) Add(key string, value Value) {
 	size := int64(len(key)) + sizeOf(value)
 	if c.maxBytes > 0 && size > c.maxBytes {
-		if e, ok := c.cache[key]; ok {
-			c.removeEntry(e)
+		if ele, ok := c.cache[key]; ok {
+			c.removeElement(ele)
 		}
 		return
 	}
-	if e, ok := c.cache[key]; ok {
-		c.moveToFront(e)
-		c.nbytes += sizeOf(value) - sizeOf(e.value)
-		e.value = value
+	if ele, ok := c.cache[key]; ok {
+		c.ll.MoveToFront(ele)
+		kv := ele.Value.(*entry)
+		c.nbytes += sizeOf(value) - sizeOf(kv.value)
+		kv.value = value
 	} else {
-		e := &entry{key: key, value: value}
-		c.pushFront(e)
-		c.cache[key] = e
+		c.cache[key] = c.ll.PushFront(&entry{key, value})
 		c.nbytes += size
 	}
 	for c.maxBytes > 0 && c.nbytes > c.maxBytes {
@@ -87,41 +83,23 @@ func (c *Cache) Add(key string, value Value) {
 
 // RemoveOldest removes the least recently used entry, if any.
 func (c *Cache) RemoveOldest() {
-	if oldest := c.root.prev; oldest != &c.root {
-		c.removeEntry(oldest)
+	if ele := c.ll.Back(); ele != nil {
+		c.removeElement(ele)
 	}
 }
 
 // Len returns the number of entries in the cache.
 func (c *Cache) Len() int {
-	return len(c.cache)
+	return c.ll.Len()
 }
 
-func (c *Cache) removeEntry(e *entry) {
-	c.unlink(e)
-	delete(c.cache, e.key)
-	c.nbytes -= int64(len(e.key)) + sizeOf(e.value)
+func (c *Cache) removeElement(ele *list.Element) {
+	c.ll.Remove(ele)
+	kv := ele.Value.(*entry)
+	delete(c.cache, kv.key)
+	c.nbytes -= int64(len(kv.key)) + sizeOf(kv.value)
 	if c.onEvicted != nil {
-		c.onEvicted(e.key, e.value)
-	}
-}
-
-func (c *Cache) pushFront(e *entry) {
-	e.prev, e.next = &c.root, c.root.next
-	c.root.next.prev = e
-	c.root.next = e
-}
-
-func (c *Cache) unlink(e *entry) {
-	e.prev.next = e.next
-	e.next.prev = e.prev
-	e.prev, e.next = nil, nil // no dangling links into the list
-}
-
-func (c *Cache) moveToFront(e *entry) {
-	if c.root.next != e {
-		c.unlink(e)
-		c.pushFront(e)
+		c.onEvicted(kv.key, kv.value)
 	}
 }
 

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unsafe"
 )
 
 // Hash maps bytes to a point on the ring.
@@ -19,10 +18,8 @@ type Hash func(data []byte) uint32
 // or build it before sharing it.
 type Map struct {
 	hash     Hash
-	isCRC32  bool // hash is the default crc32, which only reads its input
 	replicas int
-	points   []uint32 // the virtual nodes' points, sorted
-	owners   []string // owners[i] is the peer of points[i]
+	ring     []vnode // sorted by point, then by peer
 	peers    map[string]bool
 }
 
@@ -35,13 +32,11 @@ type vnode struct {
 // New returns a ring that places replicas virtual nodes per peer, hashed
 // with fn (crc32.ChecksumIEEE when fn is nil). replicas below 1 count as 1.
 func New(replicas int, fn Hash) *Map {
-	isCRC32 := fn == nil
-	if isCRC32 {
+	if fn == nil {
 		fn = crc32.ChecksumIEEE
 	}
 	return &Map{
 		hash:     fn,
-		isCRC32:  isCRC32,
 		replicas: max(replicas, 1),
 		peers:    make(map[string]bool),
 	}
@@ -49,32 +44,19 @@ func New(replicas int, fn Hash) *Map {
 
 // Add puts peers on the ring. Empty names and peers already on the ring are
 // ignored, so adding a peer twice does not double its share.
-//
-// The ring is kept as two parallel slices rather than one slice of
-// (point, peer) pairs: Get's binary search then walks 4-byte points that sit
-// close together in memory.
 func (m *Map) Add(peers ...string) {
-	ring := make([]vnode, len(m.points))
-	for i, p := range m.points {
-		ring[i] = vnode{p, m.owners[i]}
-	}
 	for _, peer := range peers {
 		if peer == "" || m.peers[peer] {
 			continue
 		}
 		m.peers[peer] = true
 		for i := range m.replicas {
-			ring = append(ring, vnode{m.hash([]byte(vnodeName(peer, i))), peer})
+			m.ring = append(m.ring, vnode{m.hash([]byte(vnodeName(peer, i))), peer})
 		}
 	}
-	slices.SortFunc(ring, func(a, b vnode) int {
+	slices.SortFunc(m.ring, func(a, b vnode) int {
 		return cmp.Or(cmp.Compare(a.point, b.point), strings.Compare(a.peer, b.peer))
 	})
-	m.points, m.owners = m.points[:0], m.owners[:0]
-	for _, v := range ring {
-		m.points = append(m.points, v.point)
-		m.owners = append(m.owners, v.peer)
-	}
 }
 
 // vnodeName names the i-th virtual node of peer. The index comes last,
@@ -93,36 +75,26 @@ func vnodeName(peer string, i int) string {
 // steals the other's keys and the result does not depend on the order in
 // which the peers were added.
 func (m *Map) Get(key string) string {
-	if len(m.points) == 0 {
+	if len(m.ring) == 0 {
 		return ""
 	}
-	i, _ := slices.BinarySearch(m.points, m.hashKey(key))
-	if i == len(m.points) {
+	h := m.hash([]byte(key))
+	i, _ := slices.BinarySearchFunc(m.ring, h, func(v vnode, target uint32) int {
+		return cmp.Compare(v.point, target)
+	})
+	if i == len(m.ring) {
 		i = 0 // wrap around the ring
 	}
-	if i+1 < len(m.points) && m.points[i+1] == m.points[i] {
-		i += tieBreak(m.points[i:], key)
+	if i+1 < len(m.ring) && m.ring[i+1].point == m.ring[i].point {
+		return m.ring[i+tieBreak(m.ring[i:], key)].peer
 	}
-	return m.owners[i]
-}
-
-// hashKey hashes key. []byte(key) allocates a copy on every call: the hash
-// is called through a func value, so the compiler must assume it keeps its
-// argument. The default crc32 only reads its input, so it is given the
-// string's own bytes without a copy. A Hash supplied by the caller might
-// write to its slice, and a string's bytes must never change (a literal's
-// sit in read-only memory), so it gets a copy.
-func (m *Map) hashKey(key string) uint32 {
-	if m.isCRC32 {
-		return m.hash(unsafe.Slice(unsafe.StringData(key), len(key)))
-	}
-	return m.hash([]byte(key))
+	return m.ring[i].peer
 }
 
 // tieBreak picks one of the virtual nodes that share run[0]'s point.
-func tieBreak(run []uint32, key string) int {
+func tieBreak(run []vnode, key string) int {
 	n := 1
-	for n < len(run) && run[n] == run[0] {
+	for n < len(run) && run[n].point == run[0].point {
 		n++
 	}
 	return int(fnv32a(key) % uint32(n))
