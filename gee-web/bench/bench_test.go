@@ -8,7 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"gee-web/day7-panic-recover/gee"
+	day7 "gee-web/day7-panic-recover/gee"
+	"gee-web/day8-performance/gee"
 
 	"github.com/gin-gonic/gin"
 	"github.com/julienschmidt/httprouter"
@@ -75,6 +76,14 @@ var implementations = []struct {
 	{"gee", func(routes []route) http.Handler {
 		engine := gee.New()
 		h := func(*gee.Context) {}
+		for _, r := range routes {
+			engine.Handle(r.method, r.pattern, h)
+		}
+		return engine
+	}},
+	{"gee-day7", func(routes []route) http.Handler {
+		engine := day7.New()
+		h := func(*day7.Context) {}
 		for _, r := range routes {
 			engine.Handle(r.method, r.pattern, h)
 		}

@@ -3,10 +3,7 @@
 // in a map by method and path, to handlers that receive a Context.
 package gee
 
-import (
-	"net/http"
-	"sync"
-)
+import "net/http"
 
 // HandlerFunc handles one request through its Context.
 type HandlerFunc func(*Context)
@@ -15,14 +12,11 @@ type HandlerFunc func(*Context)
 // every request to the matching handler.
 type Engine struct {
 	router *router
-	pool   sync.Pool // of *Context, reused across requests
 }
 
 // New returns an Engine with no routes.
 func New() *Engine {
-	engine := &Engine{router: newRouter()}
-	engine.pool.New = func() any { return new(Context) }
-	return engine
+	return &Engine{router: newRouter()}
 }
 
 func (engine *Engine) addRoute(method string, pattern string, handler HandlerFunc) {
@@ -53,11 +47,7 @@ func (engine *Engine) Run(addr string) error {
 
 // ServeHTTP implements http.Handler, so an Engine can be given to
 // http.Server, httptest.NewServer or any other net/http code.
-// A Context is taken from a pool and must not be used after its handler
-// returns.
 func (engine *Engine) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	c := engine.pool.Get().(*Context)
-	c.reset(w, req)
+	c := newContext(w, req)
 	engine.router.handle(c)
-	engine.pool.Put(c)
 }

@@ -11,8 +11,7 @@ type H map[string]any
 
 // Context carries one request and its response through the handlers. It
 // offers short ways to read the request (Query, PostForm) and to answer
-// (String, JSON, Data, HTML). Contexts are pooled: do not keep one after the
-// handler returns.
+// (String, JSON, Data, HTML). Each request gets a new one.
 type Context struct {
 	// Writer is the response; it remembers the status it sent.
 	Writer ResponseWriter
@@ -25,20 +24,16 @@ type Context struct {
 	// StatusCode is the last status set with Status (0 if none).
 	StatusCode int
 
-	params []routeParam // route parameters, reused across requests
-
-	writer responseWriter // backs Writer without an allocation per request
+	params []routeParam // route parameters, filled in by the router
 }
 
-// reset prepares a pooled Context for a new request.
-func (c *Context) reset(w http.ResponseWriter, req *http.Request) {
-	c.writer.reset(w)
-	c.Writer = &c.writer
-	c.Req = req
-	c.Path = req.URL.Path
-	c.Method = req.Method
-	c.StatusCode = 0
-	c.params = c.params[:0]
+func newContext(w http.ResponseWriter, req *http.Request) *Context {
+	return &Context{
+		Writer: newResponseWriter(w),
+		Req:    req,
+		Path:   req.URL.Path,
+		Method: req.Method,
+	}
 }
 
 // Param returns the value of the route parameter key: for the route

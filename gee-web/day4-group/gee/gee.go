@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 )
 
 // HandlerFunc handles one request through its Context.
@@ -20,7 +19,6 @@ type HandlerFunc func(*Context)
 type Engine struct {
 	*RouterGroup
 	router *router
-	pool   sync.Pool // of *Context, reused across requests
 }
 
 // RouterGroup is a set of routes that share a path prefix. Groups nest:
@@ -35,7 +33,6 @@ type RouterGroup struct {
 func New() *Engine {
 	engine := &Engine{router: newRouter()}
 	engine.RouterGroup = &RouterGroup{engine: engine}
-	engine.pool.New = func() any { return new(Context) }
 	return engine
 }
 
@@ -86,11 +83,7 @@ func (engine *Engine) Run(addr string) error {
 
 // ServeHTTP implements http.Handler, so an Engine can be given to
 // http.Server, httptest.NewServer or any other net/http code.
-// A Context is taken from a pool and must not be used after its handler
-// returns.
 func (engine *Engine) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	c := engine.pool.Get().(*Context)
-	c.reset(w, req)
+	c := newContext(w, req)
 	engine.router.handle(c)
-	engine.pool.Put(c)
 }

@@ -30,8 +30,8 @@ type responseWriter struct {
 	written bool
 }
 
-func (w *responseWriter) reset(rw http.ResponseWriter) {
-	*w = responseWriter{ResponseWriter: rw, status: http.StatusOK}
+func newResponseWriter(rw http.ResponseWriter) *responseWriter {
+	return &responseWriter{ResponseWriter: rw, status: http.StatusOK}
 }
 
 // WriteHeader sends the status once; later calls are ignored rather than

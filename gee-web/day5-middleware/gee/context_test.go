@@ -112,17 +112,17 @@ func TestStatusOnlyFirstCallCounts(t *testing.T) {
 	}
 }
 
-func TestContextFieldsAndReuse(t *testing.T) {
+func TestContextFieldsStartFreshForEachRequest(t *testing.T) {
 	engine := New()
 	var got []string
 	engine.GET("/first", func(c *Context) {
 		c.String(http.StatusTeapot, "first")
 	})
 	engine.POST("/second", func(c *Context) {
-		// A pooled Context must not carry anything over from /first.
+		// Nothing may carry over from /first.
 		got = append(got, c.Method, c.Path)
 		if c.StatusCode != 0 || c.Writer.Written() || c.Writer.Size() != 0 {
-			t.Errorf("reused context not reset: StatusCode=%d Written=%v Size=%d", c.StatusCode, c.Writer.Written(), c.Writer.Size())
+			t.Errorf("context not fresh: StatusCode=%d Written=%v Size=%d", c.StatusCode, c.Writer.Written(), c.Writer.Size())
 		}
 		c.String(200, "second")
 	})

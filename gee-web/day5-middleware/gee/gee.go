@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 )
 
 // HandlerFunc handles one request through its Context.
@@ -22,7 +21,6 @@ type Engine struct {
 	*RouterGroup
 	router *router
 	groups []*RouterGroup // every group, the root first, in creation order
-	pool   sync.Pool      // of *Context, reused across requests
 }
 
 // RouterGroup is a set of routes that share a path prefix and middleware.
@@ -39,7 +37,6 @@ func New() *Engine {
 	engine := &Engine{router: newRouter()}
 	engine.RouterGroup = &RouterGroup{engine: engine}
 	engine.groups = []*RouterGroup{engine.RouterGroup}
-	engine.pool.New = func() any { return new(Context) }
 	return engine
 }
 
@@ -100,18 +97,14 @@ func (engine *Engine) Run(addr string) error {
 
 // ServeHTTP implements http.Handler, so an Engine can be given to
 // http.Server, httptest.NewServer or any other net/http code.
-// A Context is taken from a pool and must not be used after its handler
-// returns.
 func (engine *Engine) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	c := engine.pool.Get().(*Context)
-	c.reset(w, req)
+	c := newContext(w, req)
 	for _, group := range engine.groups {
 		if inGroup(c.Path, group.prefix) {
 			c.handlers = append(c.handlers, group.middlewares...)
 		}
 	}
 	engine.router.handle(c)
-	engine.pool.Put(c)
 }
 
 // inGroup reports whether path lies under the group prefix, comparing whole

@@ -7,30 +7,13 @@ import (
 	"strings"
 )
 
-// router keeps one trie per HTTP method. A short slice searched in order is
-// cheaper than a map for the handful of methods a server uses.
+// router keeps one trie per HTTP method.
 type router struct {
-	trees []methodTree
-}
-
-type methodTree struct {
-	method string
-	root   *node
-	exact  map[string]*node // routes without parameters, by pattern
+	roots map[string]*node
 }
 
 func newRouter() *router {
-	return &router{}
-}
-
-// tree returns the trie of method, or nil.
-func (r *router) tree(method string) *methodTree {
-	for i := range r.trees {
-		if r.trees[i].method == method {
-			return &r.trees[i]
-		}
-	}
-	return nil
+	return &router{roots: make(map[string]*node)}
 }
 
 // addRoute panics on malformed patterns and on routes that clash with an
@@ -43,39 +26,31 @@ func (r *router) addRoute(method string, pattern string, handler HandlerFunc) {
 	if handler == nil {
 		panic(fmt.Sprintf("gee: nil handler for %s %s", method, pattern))
 	}
-	tree := r.tree(method)
-	if tree == nil {
-		r.trees = append(r.trees, methodTree{method: method, root: &node{}, exact: map[string]*node{}})
-		tree = &r.trees[len(r.trees)-1]
+	root, ok := r.roots[method]
+	if !ok {
+		root = &node{}
+		r.roots[method] = root
 	}
-	n := tree.root.insert(method, pattern, handler)
-	if !strings.ContainsAny(pattern, ":*") {
-		// A path spelled exactly like a static pattern can only match that
-		// route (static segments win everywhere), so one map lookup does.
-		tree.exact[pattern] = n
-	}
+	root.insert(method, pattern, handler)
 }
 
 // getRoute finds the route for method and path, appending its parameters to
-// params. It allocates nothing when params has room.
+// params.
 func (r *router) getRoute(method string, path string, params *[]routeParam) *node {
-	tree := r.tree(method)
-	if tree == nil {
+	root, ok := r.roots[method]
+	if !ok {
 		return nil
 	}
-	if n, ok := tree.exact[path]; ok {
-		return n
-	}
-	return tree.root.search(path, params)
+	return root.search(path, params)
 }
 
 // allowed lists, sorted, the methods that have a route for path.
 func (r *router) allowed(path string) []string {
 	var methods []string
 	var scratch []routeParam
-	for _, tree := range r.trees {
-		if tree.root.search(path, &scratch) != nil {
-			methods = append(methods, tree.method)
+	for method, root := range r.roots {
+		if root.search(path, &scratch) != nil {
+			methods = append(methods, method)
 		}
 		scratch = scratch[:0]
 	}

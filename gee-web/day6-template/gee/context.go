@@ -12,8 +12,7 @@ type H map[string]any
 
 // Context carries one request and its response through the handlers. It
 // offers short ways to read the request (Query, PostForm) and to answer
-// (String, JSON, Data, HTML). Contexts are pooled: do not keep one after the
-// handler returns.
+// (String, JSON, Data, HTML). Each request gets a new one.
 type Context struct {
 	// Writer is the response; it remembers the status it sent.
 	Writer ResponseWriter
@@ -26,27 +25,22 @@ type Context struct {
 	// StatusCode is the last status set with Status (0 if none).
 	StatusCode int
 
-	params []routeParam // route parameters, reused across requests
+	params []routeParam // route parameters, filled in by the router
 
 	handlers []HandlerFunc // middleware then the route handler
 	index    int           // position of the running handler in handlers
 
 	engine *Engine // for the HTML templates
-
-	writer responseWriter // backs Writer without an allocation per request
 }
 
-// reset prepares a pooled Context for a new request.
-func (c *Context) reset(w http.ResponseWriter, req *http.Request) {
-	c.writer.reset(w)
-	c.Writer = &c.writer
-	c.Req = req
-	c.Path = req.URL.Path
-	c.Method = req.Method
-	c.StatusCode = 0
-	c.params = c.params[:0]
-	c.handlers = c.handlers[:0]
-	c.index = -1
+func newContext(w http.ResponseWriter, req *http.Request) *Context {
+	return &Context{
+		Writer: newResponseWriter(w),
+		Req:    req,
+		Path:   req.URL.Path,
+		Method: req.Method,
+		index:  -1,
+	}
 }
 
 // Next runs the remaining handlers of the chain and returns when they are

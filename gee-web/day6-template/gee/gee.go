@@ -11,7 +11,6 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
-	"sync"
 )
 
 // HandlerFunc handles one request through its Context.
@@ -24,7 +23,6 @@ type Engine struct {
 	*RouterGroup
 	router *router
 	groups []*RouterGroup // every group, the root first, in creation order
-	pool   sync.Pool      // of *Context, reused across requests
 
 	htmlTemplates *template.Template // loaded by LoadHTMLGlob
 	funcMap       template.FuncMap   // functions templates may call
@@ -44,7 +42,6 @@ func New() *Engine {
 	engine := &Engine{router: newRouter()}
 	engine.RouterGroup = &RouterGroup{engine: engine}
 	engine.groups = []*RouterGroup{engine.RouterGroup}
-	engine.pool.New = func() any { return &Context{engine: engine} }
 	return engine
 }
 
@@ -123,18 +120,15 @@ func (engine *Engine) Run(addr string) error {
 
 // ServeHTTP implements http.Handler, so an Engine can be given to
 // http.Server, httptest.NewServer or any other net/http code.
-// A Context is taken from a pool and must not be used after its handler
-// returns.
 func (engine *Engine) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	c := engine.pool.Get().(*Context)
-	c.reset(w, req)
+	c := newContext(w, req)
+	c.engine = engine
 	for _, group := range engine.groups {
 		if inGroup(c.Path, group.prefix) {
 			c.handlers = append(c.handlers, group.middlewares...)
 		}
 	}
 	engine.router.handle(c)
-	engine.pool.Put(c)
 }
 
 // inGroup reports whether path lies under the group prefix, comparing whole

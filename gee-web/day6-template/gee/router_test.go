@@ -214,43 +214,6 @@ func TestWrongMethodIs405WithAllow(t *testing.T) {
 	}
 }
 
-// Static patterns are found through a map first; that shortcut must pick
-// exactly the route the trie walk picks.
-func TestExactStaticShortcutAgreesWithTrie(t *testing.T) {
-	r := newRouter()
-	patterns := append([]string{"/a//b", "/trailing/", "/users/:id/new"}, demoPatterns...)
-	for _, pattern := range patterns {
-		r.addRoute("GET", pattern, func(*Context) {})
-	}
-	tree := r.tree("GET")
-	paths := append([]string{"/a//b", "/a/b", "/trailing/", "/trailing", "/users/new", "/users/new/", "/users/7/new", "/x"}, patterns...)
-	for _, path := range paths {
-		var viaRouter, viaTrie []routeParam
-		got := r.getRoute("GET", path, &viaRouter)
-		want := tree.root.search(path, &viaTrie)
-		if got != want || len(viaRouter) != len(viaTrie) {
-			t.Errorf("%s: router found %v with %v, trie %v with %v", path, got, viaRouter, want, viaTrie)
-		}
-	}
-}
-
-func TestLookupDoesNotAllocate(t *testing.T) {
-	r := newRouter()
-	for _, pattern := range demoPatterns {
-		r.addRoute("GET", pattern, func(*Context) {})
-	}
-	params := make([]routeParam, 0, 8)
-	for _, path := range []string{"/hello/b/c", "/users/new/profile", "/files/x/y/z", "/nothing/here"} {
-		allocs := testing.AllocsPerRun(100, func() {
-			params = params[:0]
-			r.getRoute("GET", path, &params)
-		})
-		if allocs != 0 {
-			t.Errorf("lookup of %s: %v allocations, want 0", path, allocs)
-		}
-	}
-}
-
 func FuzzRouterNeverPanics(f *testing.F) {
 	engine := routedEngine(demoPatterns...)
 	engine.POST("/users/:id", func(c *Context) { c.String(200, "post") })
@@ -272,21 +235,3 @@ func FuzzRouterNeverPanics(f *testing.F) {
 		}
 	})
 }
-
-func benchmarkLookup(b *testing.B, path string) {
-	engine := routedEngine(demoPatterns...)
-	r := engine.router
-	params := make([]routeParam, 0, 8)
-	b.ReportAllocs()
-	for b.Loop() {
-		params = params[:0]
-		if r.getRoute("GET", path, &params) == nil {
-			b.Fatal("no match")
-		}
-	}
-}
-
-// Run with: go test -run '^$' -bench Lookup -benchmem ./gee
-func BenchmarkLookupStatic(b *testing.B)   { benchmarkLookup(b, "/hello/b/c") }
-func BenchmarkLookupParam(b *testing.B)    { benchmarkLookup(b, "/users/42/profile") }
-func BenchmarkLookupWildcard(b *testing.B) { benchmarkLookup(b, "/assets/css/site.css") }

@@ -10,9 +10,7 @@ import (
 
 func newTestWriter() (*responseWriter, *httptest.ResponseRecorder) {
 	rec := httptest.NewRecorder()
-	w := new(responseWriter)
-	w.reset(rec)
-	return w, rec
+	return newResponseWriter(rec), rec
 }
 
 func TestResponseWriterBeforeAnything(t *testing.T) {

@@ -18,7 +18,6 @@ type node struct {
 	pattern  string      // the full route if one ends here, else ""
 	handler  HandlerFunc // the route's handler if one ends here
 	children []*node     // static children, one per distinct segment
-	indices  string      // first byte of each child's part, in children's order
 	param    *node       // the ":name" child, at most one
 	wildcard *node       // the "*name" child, at most one (always a leaf)
 	owner    string      // first pattern that created this node, for error messages
@@ -34,13 +33,9 @@ type routeParam struct {
 // without allocating: "/a//b/c" gives "a" and "/b/c". Empty segments are
 // skipped, so "/hello/" and "//hello" match the route "/hello".
 func nextSegment(path string) (segment, rest string) {
-	for len(path) > 0 && path[0] == '/' {
-		path = path[1:]
-	}
-	for i := 0; i < len(path); i++ {
-		if path[i] == '/' {
-			return path[:i], path[i:]
-		}
+	path = strings.TrimLeft(path, "/")
+	if i := strings.IndexByte(path, '/'); i >= 0 {
+		return path[:i], path[i:]
 	}
 	return path, ""
 }
@@ -48,7 +43,7 @@ func nextSegment(path string) (segment, rest string) {
 // insert adds the route method+pattern to the trie rooted at n. It panics,
 // naming both patterns, when the new route is ambiguous with an existing one,
 // and on malformed patterns.
-func (n *node) insert(method, pattern string, handler HandlerFunc) *node {
+func (n *node) insert(method, pattern string, handler HandlerFunc) {
 	for rest := pattern; ; {
 		var part string
 		part, rest = nextSegment(rest)
@@ -62,7 +57,6 @@ func (n *node) insert(method, pattern string, handler HandlerFunc) *node {
 	}
 	n.pattern = pattern
 	n.handler = handler
-	return n
 }
 
 // child returns n's child for part, creating it if needed.
@@ -94,7 +88,6 @@ func (n *node) child(method, pattern, part, rest string) *node {
 	}
 	c := &node{part: part, owner: pattern}
 	n.children = append(n.children, c)
-	n.indices += part[:1]
 	return c
 }
 
@@ -110,10 +103,9 @@ func (n *node) search(path string, params *[]routeParam) *node {
 		}
 		return nil
 	}
-	// indices lets the scan compare one byte per child instead of a string.
-	for i := 0; i < len(n.indices); i++ {
-		if n.indices[i] == part[0] && n.children[i].part == part {
-			if found := n.children[i].search(rest, params); found != nil {
+	for _, c := range n.children {
+		if c.part == part {
+			if found := c.search(rest, params); found != nil {
 				return found
 			}
 			break
