@@ -33,3 +33,9 @@ func (c *cache) get(key string) (value ByteView, ok bool) {
 	}
 	return
 }
+
+func (c *cache) budget() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cacheBytes
+}

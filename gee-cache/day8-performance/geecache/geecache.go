@@ -37,6 +37,8 @@ type Group struct {
 	name      string
 	getter    Getter
 	mainCache cache
+	hotCache  cache       // other nodes' keys read often here; see hotcache.go
+	hotSample func() bool // picks the peer loads kept hot; nil: one in hotSampleRate
 	peers     PeerPicker
 	loader    singleflight.Group // one load per key at a time
 	stats     groupStats
@@ -46,6 +48,7 @@ type Group struct {
 type Stats struct {
 	Gets           int64 // calls to Get with a valid key
 	Hits           int64 // Gets answered from the cache
+	HotHits        int64 // Hits answered from the hot cache
 	Loads          int64 // Gets that missed the cache
 	LoadsDeduped   int64 // loads left after concurrent misses of a key were merged
 	LocalLoads     int64 // successful calls of the Getter
@@ -56,8 +59,8 @@ type Stats struct {
 }
 
 type groupStats struct {
-	gets, hits, loads, loadsDeduped, localLoads, localLoadErrs atomic.Int64
-	peerLoads, peerErrors, serverRequests                      atomic.Int64
+	gets, hits, hotHits, loads, loadsDeduped, localLoads, localLoadErrs atomic.Int64
+	peerLoads, peerErrors, serverRequests                               atomic.Int64
 }
 
 var (
@@ -84,6 +87,7 @@ func NewGroup(name string, cacheBytes int64, getter Getter) *Group {
 		name:      name,
 		getter:    getter,
 		mainCache: cache{cacheBytes: cacheBytes},
+		hotCache:  cache{cacheBytes: cacheBytes / hotCacheFraction},
 	}
 	groups[name] = g
 	return g
@@ -128,8 +132,11 @@ func (g *Group) get(key string, forward bool) (ByteView, error) {
 		return ByteView{}, ErrEmptyKey
 	}
 	g.stats.gets.Add(1)
-	if v, ok := g.mainCache.get(key); ok {
+	if v, hot, ok := g.lookupCache(key); ok {
 		g.stats.hits.Add(1)
+		if hot {
+			g.stats.hotHits.Add(1)
+		}
 		return v, nil
 	}
 	g.stats.loads.Add(1)
@@ -141,6 +148,7 @@ func (g *Group) Stats() Stats {
 	return Stats{
 		Gets:           g.stats.gets.Load(),
 		Hits:           g.stats.hits.Load(),
+		HotHits:        g.stats.hotHits.Load(),
 		Loads:          g.stats.loads.Load(),
 		LoadsDeduped:   g.stats.loadsDeduped.Load(),
 		LocalLoads:     g.stats.localLoads.Load(),
@@ -157,7 +165,7 @@ func (g *Group) Stats() Stats {
 func (g *Group) load(key string, forward bool) (ByteView, error) {
 	v, err := g.loader.Do(key, func() (any, error) {
 		// The flight that just ended may have filled the cache.
-		if v, ok := g.mainCache.get(key); ok {
+		if v, _, ok := g.lookupCache(key); ok {
 			return v, nil
 		}
 		g.stats.loadsDeduped.Add(1)
@@ -175,6 +183,7 @@ func (g *Group) loadFromPeerOrLocally(key string, forward bool) (ByteView, error
 			value, err := g.getFromPeer(peer, key)
 			if err == nil {
 				g.stats.peerLoads.Add(1)
+				g.keepIfHot(key, value)
 				return value, nil
 			}
 			g.stats.peerErrors.Add(1)

@@ -133,7 +133,7 @@ const file_geecachepb_proto_rawDesc = "" +
 	"\x05group\x18\x01 \x01(\tR\x05group\x12\x10\n" +
 	"\x03key\x18\x02 \x01(\tR\x03key\" \n" +
 	"\bResponse\x12\x14\n" +
-	"\x05value\x18\x01 \x01(\fR\x05valueB.Z,gee-cache/day8-performance/geecache/geecachepbb\x06proto3"
+	"\x05value\x18\x01 \x01(\fR\x05valueB0Z.gee-cache/day8-performance/geecache/geecachepbb\x06proto3"
 
 var (
 	file_geecachepb_proto_rawDescOnce sync.Once
