@@ -3,6 +3,7 @@ package gee
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -26,6 +27,7 @@ func (r *router) addRoute(method string, pattern string, handler HandlerFunc) {
 	if handler == nil {
 		panic(fmt.Sprintf("gee: nil handler for %s %s", method, pattern))
 	}
+	checkPattern(method, pattern)
 	root, ok := r.roots[method]
 	if !ok {
 		root = &node{}
@@ -35,16 +37,23 @@ func (r *router) addRoute(method string, pattern string, handler HandlerFunc) {
 }
 
 // getRoute finds the route for method and path, appending its parameters to
-// params.
+// params. A HEAD request without a HEAD route of its own is served by the
+// GET route, as net/http's ServeMux does; net/http sends the headers the
+// handler sets and drops the body.
 func (r *router) getRoute(method string, path string, params *[]routeParam) *node {
-	root, ok := r.roots[method]
-	if !ok {
-		return nil
+	if root, ok := r.roots[method]; ok {
+		if n := root.search(path, params); n != nil {
+			return n
+		}
 	}
-	return root.search(path, params)
+	if method == http.MethodHead {
+		return r.getRoute(http.MethodGet, path, params)
+	}
+	return nil
 }
 
-// allowed lists, sorted, the methods that have a route for path.
+// allowed lists, sorted, the methods that have a route for path, HEAD
+// included wherever GET is.
 func (r *router) allowed(path string) []string {
 	var methods []string
 	var scratch []routeParam
@@ -54,12 +63,16 @@ func (r *router) allowed(path string) []string {
 		}
 		scratch = scratch[:0]
 	}
+	if slices.Contains(methods, http.MethodGet) && !slices.Contains(methods, http.MethodHead) {
+		methods = append(methods, http.MethodHead)
+	}
 	sort.Strings(methods)
 	return methods
 }
 
 func (r *router) handle(c *Context) {
 	if n := r.getRoute(c.Method, c.Path, &c.params); n != nil {
+		c.fullPath = n.pattern
 		n.handler(c)
 		return
 	}

@@ -1,6 +1,7 @@
 package gee
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -198,8 +199,8 @@ func TestWrongMethodIs405WithAllow(t *testing.T) {
 	engine.POST("/login", func(c *Context) { c.String(200, "login") })
 
 	w := serve(engine, "DELETE", "/items/3", nil)
-	if w.Code != http.StatusMethodNotAllowed || w.Header().Get("Allow") != "GET, POST" {
-		t.Fatalf("DELETE /items/3 = %d Allow=%q, want 405 Allow=\"GET, POST\"", w.Code, w.Header().Get("Allow"))
+	if w.Code != http.StatusMethodNotAllowed || w.Header().Get("Allow") != "GET, HEAD, POST" {
+		t.Fatalf("DELETE /items/3 = %d Allow=%q, want 405 Allow=\"GET, HEAD, POST\"", w.Code, w.Header().Get("Allow"))
 	}
 	if w.Body.String() != "405 METHOD NOT ALLOWED: DELETE /items/3\n" {
 		t.Fatalf("body = %q", w.Body.String())
@@ -211,6 +212,130 @@ func TestWrongMethodIs405WithAllow(t *testing.T) {
 	w = serve(engine, "GET", "/nowhere", nil)
 	if w.Code != 404 || w.Header().Get("Allow") != "" {
 		t.Fatalf("GET /nowhere = %d Allow=%q, want 404 without Allow", w.Code, w.Header().Get("Allow"))
+	}
+}
+
+// The well-known version inserted a pattern segment by segment and checked
+// it on the way, so a pattern rejected half-way left its first nodes in the
+// trie: after "/a/:x/*" panicked, a valid "/a/:y" "conflicted" with a route
+// that was never registered.
+func TestRejectedPatternLeavesNoNodesBehind(t *testing.T) {
+	h := func(*Context) {}
+	for _, bad := range []string{"/a/:x/*", "/a/:x/*rest/more", "/a/:x/b_:c", "/a/:x:y"} {
+		r := newRouter()
+		if msg := panicMessage(func() { r.addRoute("GET", bad, h) }); msg == "" {
+			t.Fatalf("GET %q was accepted", bad)
+		}
+		if len(r.roots) != 0 {
+			t.Fatalf("rejected GET %q left a trie behind", bad)
+		}
+		engine := New()
+		panicMessage(func() { engine.GET(bad, h) })
+		if msg := panicMessage(func() { engine.GET("/a/:y", func(c *Context) { c.String(200, "y=%s", c.Param("y")) }) }); msg != "" {
+			t.Fatalf("after rejecting %q, GET /a/:y panicked: %s", bad, msg)
+		}
+		if w := serve(engine, "GET", "/a/1", nil); w.Body.String() != "y=1" {
+			t.Fatalf("after rejecting %q, GET /a/1 = %d %q", bad, w.Code, w.Body.String())
+		}
+	}
+}
+
+// gin and httprouter read "/user_:name" as a parameter with a prefix; this
+// trie compares whole segments, so it would be a static segment matching
+// only the literal text. A pattern that cannot mean what it says panics.
+func TestColonOrStarInsideASegmentPanicsNamingTheRoute(t *testing.T) {
+	tests := []struct{ pattern, want string }{
+		{"/user_:name", `gee: "user_:name" in route GET "/user_:name": ':' and '*' may only begin a segment`},
+		{"/:foo:bar", `gee: ":foo:bar" in route GET "/:foo:bar": ':' and '*' may only begin a segment`},
+		{"/files/a*.txt", `gee: "a*.txt" in route GET "/files/a*.txt": ':' and '*' may only begin a segment`},
+		{"/src/*path:x", `gee: "*path:x" in route GET "/src/*path:x": ':' and '*' may only begin a segment`},
+		{"/a/b*c/d", `gee: "b*c" in route GET "/a/b*c/d": ':' and '*' may only begin a segment`},
+	}
+	for _, tt := range tests {
+		if msg := panicMessage(func() { New().GET(tt.pattern, func(*Context) {}) }); msg != tt.want {
+			t.Errorf("GET(%q) panic = %q\nwant %q", tt.pattern, msg, tt.want)
+		}
+	}
+}
+
+func TestFullPathIsTheMatchedPattern(t *testing.T) {
+	engine := New()
+	for _, pattern := range []string{"/about", "/users/:id", "/assets/*filepath"} {
+		engine.GET(pattern, func(c *Context) { c.String(200, "%s", c.FullPath()) })
+	}
+	for path, want := range map[string]string{
+		"/about":         "/about",
+		"//about/":       "/about",
+		"/users/42":      "/users/:id",
+		"/assets/a/b.js": "/assets/*filepath",
+	} {
+		if got := serve(engine, "GET", path, nil).Body.String(); got != want {
+			t.Errorf("GET %s: FullPath() = %q, want %q", path, got, want)
+		}
+	}
+}
+
+// The well-known version answered HEAD only for HEAD routes, so curl -I on
+// any page got a 404 (405 here). net/http's ServeMux serves HEAD with the GET
+// pattern, and its server sends the headers without the body.
+func TestHeadIsServedByTheGetRouteWithoutABody(t *testing.T) {
+	engine := New()
+	engine.GET("/users/:id", func(c *Context) {
+		c.SetHeader("X-Method", c.Method)
+		c.String(200, "user %s via %s\n", c.Param("id"), c.FullPath())
+	})
+	srv := httptest.NewServer(engine)
+	defer srv.Close()
+
+	get, err := http.Get(srv.URL + "/users/7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(get.Body)
+	get.Body.Close()
+	head, err := http.Head(srv.URL + "/users/7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	headBody, _ := io.ReadAll(head.Body)
+	head.Body.Close()
+
+	if string(body) != "user 7 via /users/:id\n" {
+		t.Fatalf("GET body = %q", body)
+	}
+	if head.StatusCode != 200 || len(headBody) != 0 || head.Header.Get("X-Method") != "HEAD" {
+		t.Fatalf("HEAD = %d body %q X-Method %q, want 200, no body, the handler run with HEAD", head.StatusCode, headBody, head.Header.Get("X-Method"))
+	}
+	for _, key := range []string{"Content-Type", "Content-Length"} {
+		if head.Header.Get(key) != get.Header.Get(key) {
+			t.Errorf("HEAD %s = %q, GET sent %q", key, head.Header.Get(key), get.Header.Get(key))
+		}
+	}
+}
+
+func TestExplicitHeadRouteWinsOverGet(t *testing.T) {
+	engine := New()
+	engine.GET("/doc", func(c *Context) { c.SetHeader("X-Route", "get") })
+	engine.Handle("HEAD", "/doc", func(c *Context) { c.SetHeader("X-Route", "head") })
+	if w := serve(engine, "HEAD", "/doc", nil); w.Header().Get("X-Route") != "head" {
+		t.Fatalf("HEAD /doc ran the %q route", w.Header().Get("X-Route"))
+	}
+}
+
+func TestHeadWithoutGetRouteIs405(t *testing.T) {
+	engine := New()
+	engine.POST("/form", func(c *Context) { c.String(200, "posted") })
+	engine.GET("/page", func(c *Context) { c.String(200, "page") })
+	w := serve(engine, "HEAD", "/form", nil)
+	if w.Code != 405 || w.Header().Get("Allow") != "POST" {
+		t.Fatalf("HEAD /form = %d Allow=%q, want 405 Allow=POST", w.Code, w.Header().Get("Allow"))
+	}
+	if w := serve(engine, "HEAD", "/missing", nil); w.Code != 404 {
+		t.Fatalf("HEAD /missing = %d, want 404", w.Code)
+	}
+	// As ServeMux does, Allow names HEAD wherever GET is allowed.
+	if w := serve(engine, "PUT", "/page", nil); w.Code != 405 || w.Header().Get("Allow") != "GET, HEAD" {
+		t.Fatalf("PUT /page = %d Allow=%q, want 405 Allow=\"GET, HEAD\"", w.Code, w.Header().Get("Allow"))
 	}
 }
 

@@ -25,7 +25,8 @@ type Context struct {
 	// StatusCode is the last status set with Status (0 if none).
 	StatusCode int
 
-	params []routeParam // route parameters, filled in by the router
+	params   []routeParam // route parameters, filled in by the router
+	fullPath string       // pattern of the matched route
 
 	handlers []HandlerFunc // middleware then the route handler
 	index    int           // position of the running handler in handlers
@@ -73,6 +74,14 @@ func (c *Context) Param(key string) string {
 		}
 	}
 	return ""
+}
+
+// FullPath returns the pattern of the route that matched, such as
+// "/users/:id" (group prefix included), or "" if no route matched. Unlike
+// Path it is the same for every request to the route, which suits metrics
+// and logs grouped by route.
+func (c *Context) FullPath() string {
+	return c.fullPath
 }
 
 // PostForm returns the first value of the form field key in a POST, PUT or

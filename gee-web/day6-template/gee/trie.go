@@ -40,9 +40,32 @@ func nextSegment(path string) (segment, rest string) {
 	return path, ""
 }
 
-// insert adds the route method+pattern to the trie rooted at n. It panics,
-// naming both patterns, when the new route is ambiguous with an existing one,
-// and on malformed patterns.
+// checkPattern panics, naming the route, unless every segment of pattern is
+// a name, a ":name" or, last, a "*name". It looks at the whole pattern before
+// anything is inserted, so a rejected route leaves no nodes in the trie.
+func checkPattern(method, pattern string) {
+	for rest := pattern; ; {
+		var part string
+		part, rest = nextSegment(rest)
+		switch {
+		case part == "":
+			return
+		case strings.ContainsAny(part[1:], ":*"):
+			// "/user_:name" would otherwise be a static segment that only
+			// matches the literal text "user_:name".
+			panic(fmt.Sprintf("gee: %q in route %s %q: ':' and '*' may only begin a segment", part, method, pattern))
+		case part == ":" || part == "*":
+			panic(fmt.Sprintf("gee: empty parameter name %q in route %s %q", part, method, pattern))
+		case part[0] == '*' && strings.Trim(rest, "/") != "":
+			panic(fmt.Sprintf("gee: wildcard %q must be the last segment of route %s %q", part, method, pattern))
+		}
+	}
+}
+
+// insert adds the route method+pattern, checked by checkPattern, to the
+// trie rooted at n. It panics, naming both patterns, when the new route is
+// ambiguous with an existing one; such a clash is found on a node that
+// already exists, so it leaves no new nodes behind either.
 func (n *node) insert(method, pattern string, handler HandlerFunc) {
 	for rest := pattern; ; {
 		var part string
@@ -50,7 +73,7 @@ func (n *node) insert(method, pattern string, handler HandlerFunc) {
 		if part == "" {
 			break
 		}
-		n = n.child(method, pattern, part, rest)
+		n = n.child(method, pattern, part)
 	}
 	if n.handler != nil {
 		panic(fmt.Sprintf("gee: route %s %q conflicts with existing route %s %q", method, pattern, method, n.pattern))
@@ -60,15 +83,9 @@ func (n *node) insert(method, pattern string, handler HandlerFunc) {
 }
 
 // child returns n's child for part, creating it if needed.
-func (n *node) child(method, pattern, part, rest string) *node {
+func (n *node) child(method, pattern, part string) *node {
 	switch part[0] {
 	case ':', '*':
-		if len(part) == 1 {
-			panic(fmt.Sprintf("gee: empty parameter name %q in route %s %q", part, method, pattern))
-		}
-		if part[0] == '*' && strings.Trim(rest, "/") != "" {
-			panic(fmt.Sprintf("gee: wildcard %q must be the last segment of route %s %q", part, method, pattern))
-		}
 		slot := &n.param
 		if part[0] == '*' {
 			slot = &n.wildcard
