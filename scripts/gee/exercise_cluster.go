@@ -1,0 +1,102 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+)
+
+// A clusterExercise is one balancer policy or rate limiter of cluster-demo, written by the
+// reader and graded by its package's tests. cluster-demo is one module, not a chain of
+// chapters, so the functions of each exercise are listed here rather than derived from a diff.
+type clusterExercise struct {
+	Name  string   // exercise name after "cluster-demo/"
+	Pkg   string   // package folder in cluster-demo; its tests grade the exercise
+	Page  string   // doc page that explains it
+	Title string   // one line for `gee exercise list`
+	Funcs []string // "file.go Recv.Name" or "file.go Name", file relative to Pkg
+}
+
+// clusterExercises is the one list to update when cluster-demo's policies or limiters change
+// shape: gee check fails, naming the entry, when a function here no longer exists.
+var clusterExercises = []clusterExercise{
+	{"balancer-round-robin", "balancer", "docs/cluster-demo/load-balancing.md",
+		"round robin: nodes in turn", []string{"policies.go roundRobin.prepare"}},
+	{"balancer-smooth-weighted", "balancer", "docs/cluster-demo/load-balancing.md",
+		"Nginx's smooth weighted round robin, backing off failing nodes",
+		[]string{"policies.go smoothWeighted.prepare", "policies.go smoothWeighted.done"}},
+	{"balancer-random", "balancer", "docs/cluster-demo/load-balancing.md",
+		"uniform random", []string{"policies.go randomPolicy.prepare"}},
+	{"balancer-weighted-random", "balancer", "docs/cluster-demo/load-balancing.md",
+		"random with chances proportional to weight", []string{"policies.go weightedRandom.prepare"}},
+	{"balancer-hash", "balancer", "docs/cluster-demo/load-balancing.md",
+		"the same key to the same node, by modulo",
+		[]string{"policies.go hash64", "policies.go hashPolicy.prepare"}},
+	{"balancer-consistent-hash", "balancer", "docs/cluster-demo/load-balancing.md",
+		"a hash ring with virtual nodes: a leaving node moves only its keys",
+		[]string{"policies.go consistentHash.prepare", "policies.go contains"}},
+	{"balancer-least-active", "balancer", "docs/cluster-demo/load-balancing.md",
+		"the node with the fewest calls in flight", []string{"policies.go leastActive.prepare"}},
+	{"balancer-fastest", "balancer", "docs/cluster-demo/load-balancing.md",
+		"the fastest-response balancer (the seeds' homework): lowest decayed latency times load",
+		[]string{"policies.go latencyState.decayed", "policies.go latencyState.record", "policies.go fastest.prepare"}},
+	{"ratelimit-token-bucket", "ratelimit", "docs/cluster-demo/rate-limiting.md",
+		"token bucket: bursts up to capacity, then the refill rate",
+		[]string{"tokenbucket.go TokenBucket.Allow", "tokenbucket.go TokenBucket.refill"}},
+	{"ratelimit-fixed-window", "ratelimit", "docs/cluster-demo/rate-limiting.md",
+		"fixed window: a counter per window", []string{"fixedwindow.go FixedWindow.Allow"}},
+	{"ratelimit-sliding-window", "ratelimit", "docs/cluster-demo/rate-limiting.md",
+		"sliding window: no burst at the boundary", []string{"slidingwindow.go SlidingWindow.Allow"}},
+	{"ratelimit-leaky-bucket", "ratelimit", "docs/cluster-demo/rate-limiting.md",
+		"leaky bucket: calls spaced out, queued up to capacity",
+		[]string{"leakybucket.go LeakyBucket.Reserve", "leakybucket.go LeakyBucket.Acquire"}},
+}
+
+func findClusterExercise(name string) (clusterExercise, bool) {
+	for _, ce := range clusterExercises {
+		if "cluster-demo/"+ce.Name == name {
+			return ce, true
+		}
+	}
+	return clusterExercise{}, false
+}
+
+// load turns the list entry into an exercise by reading the named functions from the code.
+func (ce clusterExercise) load(root string) (*exercise, error) {
+	const mod = "cluster-demo"
+	ex := &exercise{
+		Name:    mod + "/" + ce.Name,
+		Title:   ce.Title,
+		Src:     mod,
+		ModPath: mod,
+		Page:    ce.Page,
+		Pkgs:    []string{"./" + ce.Pkg},
+	}
+	all, err := exParseDir(filepath.Join(root, mod), ce.Pkg, nil)
+	if err != nil {
+		return nil, err
+	}
+	for _, spec := range ce.Funcs {
+		file, fn, ok := strings.Cut(spec, " ")
+		if !ok {
+			return nil, fmt.Errorf("cluster exercise %s: entry %q is not \"file.go Func\"", ex.Name, spec)
+		}
+		recv, name, isMethod := strings.Cut(fn, ".")
+		if !isMethod {
+			recv, name = "", fn
+		}
+		found := false
+		for _, f := range all {
+			if f.File == ce.Pkg+"/"+file && f.Recv == recv && f.Name == name {
+				ex.Funcs = append(ex.Funcs, f)
+				found = true
+				break
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("cluster exercise %s: no %s in cluster-demo/%s/%s; update clusterExercises in scripts/gee/exercise_cluster.go", ex.Name, fn, ce.Pkg, file)
+		}
+	}
+	exAssignIDs(ex.Funcs)
+	return ex, nil
+}
