@@ -18,9 +18,8 @@ type Engine struct {
 }
 
 // NewEngine opens the database source with the named database/sql driver and
-// pings it, so that a wrong driver name, an unreachable database or a
-// driver without a registered dialect is an error here rather than on the
-// first query.
+// pings it, so that a wrong driver name or an unreachable database is an
+// error here rather than on the first query.
 func NewEngine(driver, source string) (*Engine, error) {
 	db, err := sql.Open(driver, source)
 	if err != nil {
@@ -35,9 +34,8 @@ func NewEngine(driver, source string) (*Engine, error) {
 	dial, ok := dialect.GetDialect(driver)
 	if !ok {
 		_ = db.Close()
-		err := fmt.Errorf("geeorm: dialect %s not found", driver)
-		log.Error(err)
-		return nil, err
+		log.Error("no dialect for", driver)
+		return nil, fmt.Errorf("geeorm: dialect %s not found", driver)
 	}
 	log.Info("connect database success")
 	return &Engine{db: db, dialect: dial}, nil

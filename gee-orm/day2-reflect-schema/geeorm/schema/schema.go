@@ -11,8 +11,7 @@ import (
 )
 
 // Field is one column: the Go field's name, its column type in the
-// dialect, and the constraints from its `geeorm:"..."` tag (for example
-// `geeorm:"PRIMARY KEY"`).
+// dialect, and the constraints of its tag, as in `geeorm:"PRIMARY KEY"`.
 type Field struct {
 	Name  string
 	Type  string
@@ -26,10 +25,8 @@ type Schema struct {
 	Name       string   // table name: the struct's name or its TableName()
 	Fields     []*Field // columns in struct order
 	FieldNames []string // column names in struct order
-	// Err says why the struct cannot be mapped (a field of a type the
-	// dialect cannot store, no fields, not a struct); nil when it can.
-	Err      error
-	fieldMap map[string]*Field
+	// Err says why the struct cannot be mapped; nil when it can.
+	Err error
 }
 
 // Tabler is implemented by models that choose their own table name.
@@ -37,28 +34,12 @@ type Tabler interface {
 	TableName() string
 }
 
-// GetField returns the column named name, or nil.
-func (schema *Schema) GetField(name string) *Field {
-	return schema.fieldMap[name]
-}
-
-// RecordValues returns dest's field values in column order; dest is a
-// struct, or a pointer to one, of the parsed type.
-func (schema *Schema) RecordValues(dest any) []any {
-	destValue := reflect.Indirect(reflect.ValueOf(dest))
-	fieldValues := make([]any, 0, len(schema.Fields))
-	for _, field := range schema.Fields {
-		fieldValues = append(fieldValues, destValue.Field(field.index).Interface())
-	}
-	return fieldValues
-}
-
 // Parse maps dest, a struct or a pointer to one, to its table in dialect
 // d. Exported fields become columns, except those tagged `geeorm:"-"`;
-// unexported and embedded fields are skipped. Parse never panics: a
-// model it cannot map comes back with Err set.
+// unexported and embedded fields are skipped. A model that cannot be
+// mapped comes back with Err set, never a panic.
 func Parse(dest any, d dialect.Dialect) *Schema {
-	schema := &Schema{Model: dest, fieldMap: make(map[string]*Field)}
+	schema := &Schema{Model: dest}
 	modelType := reflect.TypeOf(dest)
 	for modelType != nil && modelType.Kind() == reflect.Pointer {
 		modelType = modelType.Elem()
@@ -67,7 +48,6 @@ func Parse(dest any, d dialect.Dialect) *Schema {
 		schema.Err = fmt.Errorf("schema: model must be a struct or a pointer to one, not %T", dest)
 		return schema
 	}
-
 	schema.Name = modelType.Name()
 	if tabler, ok := reflect.New(modelType).Interface().(Tabler); ok {
 		schema.Name = tabler.TableName()
@@ -80,26 +60,17 @@ func Parse(dest any, d dialect.Dialect) *Schema {
 	var errs []error
 	for i := 0; i < modelType.NumField(); i++ {
 		p := modelType.Field(i)
-		if p.Anonymous || !p.IsExported() {
+		tag := p.Tag.Get("geeorm")
+		if p.Anonymous || !p.IsExported() || tag == "-" {
 			continue
 		}
-		tag, _ := p.Tag.Lookup("geeorm")
-		if tag == "-" {
-			continue
-		}
-		field := &Field{
-			Name:  p.Name,
-			Type:  d.DataTypeOf(reflect.New(p.Type).Elem()),
-			Tag:   tag,
-			index: i,
-		}
+		field := &Field{Name: p.Name, Type: d.DataTypeOf(reflect.New(p.Type).Elem()), Tag: tag, index: i}
 		if field.Type == "" {
 			errs = append(errs, fmt.Errorf("schema: field %s.%s has type %s, which the dialect cannot store", modelType.Name(), p.Name, p.Type))
 			continue
 		}
 		schema.Fields = append(schema.Fields, field)
 		schema.FieldNames = append(schema.FieldNames, field.Name)
-		schema.fieldMap[field.Name] = field
 	}
 	if len(errs) == 0 && len(schema.Fields) == 0 {
 		errs = append(errs, fmt.Errorf("schema: model %s has no exported fields to store", modelType))

@@ -8,13 +8,12 @@ import (
 
 func ExampleClause_Build() {
 	var c clause.Clause
-	c.Set(clause.LIMIT, 10)
-	c.Set(clause.SELECT, "User", []string{"Name", "Age"})
-	c.Set(clause.WHERE, "Age > ?", 18)
-	sql, vars := c.Build(clause.SELECT, clause.WHERE, clause.LIMIT)
+	c.Set(clause.VALUES, []any{"Tom", 18}, []any{"Sam", 25})
+	c.Set(clause.INSERT, "User", []string{"Name", "Age"})
+	sql, vars := c.Build(clause.INSERT, clause.VALUES)
 	fmt.Println(sql)
 	fmt.Println(vars)
 	// Output:
-	// SELECT "Name", "Age" FROM "User" WHERE (Age > ?) LIMIT 10
-	// [18]
+	// INSERT INTO "User" ("Name", "Age") VALUES (?, ?), (?, ?)
+	// [Tom 18 Sam 25]
 }

@@ -17,12 +17,13 @@ import (
 // Session builds and runs statements on one database. It is not safe for
 // concurrent use; take a new one from the engine for each goroutine.
 type Session struct {
-	db       *sql.DB
+	db      *sql.DB
+	sql     string // the statement being built
+	sqlVars []any
+
 	dialect  dialect.Dialect
-	refTable *schema.Schema
-	clause   clause.Clause
-	sql      string // the statement being built
-	sqlVars  []any
+	refTable *schema.Schema // the model's table, set by Model
+	clause   clause.Clause  // the clauses of the statement being built
 }
 
 // New returns a session on db, which speaks dialect.
@@ -46,26 +47,19 @@ func (s *Session) DB() *sql.DB {
 // parameters. Values are never spliced into the text: each ? in sql is
 // bound by the driver.
 func (s *Session) Raw(sql string, values ...any) *Session {
-	if s.sql == "" {
-		s.sql = sql // the usual single Raw costs no copy
-	} else {
-		s.sql += " " + sql
+	if s.sql != "" {
+		s.sql += " "
 	}
-	if s.sqlVars == nil {
-		// Take the values as they are; the capped capacity makes a later
-		// append copy them instead of writing into the caller's array.
-		s.sqlVars = values[:len(values):len(values)]
-	} else {
-		s.sqlVars = append(s.sqlVars, values...)
-	}
+	s.sql += sql
+	// append copies the values: a later append must not write into the
+	// caller's array.
+	s.sqlVars = append(s.sqlVars, values...)
 	return s
 }
 
 // logStatement logs the statement and its values at info level.
 func (s *Session) logStatement() {
-	if log.InfoEnabled() { // spare the arguments' allocations when nobody reads them
-		log.Info(s.sql, loggedValues(s.sqlVars))
-	}
+	log.Info(s.sql, loggedValues(s.sqlVars))
 }
 
 // loggedValues writes values as Go source would, so that an empty string

@@ -30,7 +30,7 @@ func (s *Session) Insert(values ...any) (int64, error) {
 			return 0, err
 		}
 		if i == 0 {
-			s.clause.Set(clause.INSERT, table.Name, table.ColumnList)
+			s.clause.Set(clause.INSERT, table.Name, table.FieldNames)
 		} else if table != previous {
 			return 0, fmt.Errorf("session: insert of mixed models %s and %s", previous.Name, table.Name)
 		}
@@ -57,13 +57,13 @@ func (s *Session) Find(values any) error {
 	}
 	destSlice = destSlice.Elem()
 	destType := destSlice.Type().Elem()
-	table, err := s.modelType(destType).table()
+	table, err := s.Model(reflect.New(destType).Interface()).table()
 	if err != nil {
 		return err
 	}
 
-	s.clause.Set(clause.SELECT, table.Name, table.ColumnList)
-	sql, vars := s.clause.Build(clause.SELECT, clause.WHERE, clause.ORDERBY, clause.LIMIT)
+	s.clause.Set(clause.SELECT, table.Name, table.FieldNames)
+	sql, vars := s.clause.Build(clause.SELECT)
 	rows, err := s.Raw(sql, vars...).QueryRows()
 	if err != nil {
 		return err
@@ -72,16 +72,14 @@ func (s *Session) Find(values any) error {
 	// a Scan fails half way (the well-known version leaked it then).
 	defer rows.Close()
 
-	// Rows are scanned straight into the new slice's elements.
 	found := reflect.MakeSlice(destSlice.Type(), 0, 0)
-	zero := reflect.Zero(destType)
 	for rows.Next() {
-		found = reflect.Append(found, zero)
-		dest := found.Index(found.Len() - 1).Addr().Interface()
-		if err := rows.Scan(table.RecordAddrs(dest)...); err != nil {
+		dest := reflect.New(destType)
+		if err := rows.Scan(table.RecordAddrs(dest.Interface())...); err != nil {
 			log.Error(err)
 			return fmt.Errorf("session: find %s: %w", table.Name, err)
 		}
+		found = reflect.Append(found, dest.Elem())
 	}
 	if err := rows.Err(); err != nil {
 		log.Error(err)

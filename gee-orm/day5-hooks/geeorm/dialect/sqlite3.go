@@ -7,17 +7,13 @@ import (
 
 type sqlite3 struct{}
 
-var _ Dialect = sqlite3{}
-
 func init() {
 	RegisterDialect("sqlite3", sqlite3{})
 }
 
-var timeType = reflect.TypeFor[time.Time]()
-
-// DataTypeOf maps Go kinds to SQLite column types. go-sqlite3 reads a
-// "datetime" column back into a time.Time. A uintptr is not stored:
-// database/sql refuses to bind one, so every Insert would fail.
+// DataTypeOf maps Go kinds to SQLite column types; go-sqlite3 reads a
+// "datetime" column back into a time.Time. database/sql cannot bind a
+// uintptr, so it gets "".
 func (sqlite3) DataTypeOf(typ reflect.Value) string {
 	switch typ.Kind() {
 	case reflect.Bool:
@@ -36,7 +32,7 @@ func (sqlite3) DataTypeOf(typ reflect.Value) string {
 			return "blob"
 		}
 	case reflect.Struct:
-		if typ.Type() == timeType {
+		if typ.Type() == reflect.TypeFor[time.Time]() {
 			return "datetime"
 		}
 	}

@@ -33,7 +33,7 @@ func (s *Session) Insert(values ...any) (int64, error) {
 			return 0, err
 		}
 		if i == 0 {
-			s.clause.Set(clause.INSERT, table.Name, table.ColumnList)
+			s.clause.Set(clause.INSERT, table.Name, table.FieldNames)
 		} else if table != previous {
 			return 0, fmt.Errorf("session: insert of mixed models %s and %s", previous.Name, table.Name)
 		}
@@ -69,7 +69,7 @@ func (s *Session) Find(values any) error {
 	}
 	destSlice = destSlice.Elem()
 	destType := destSlice.Type().Elem()
-	table, err := s.modelType(destType).table()
+	table, err := s.Model(reflect.New(destType).Interface()).table()
 	if err != nil {
 		return err
 	}
@@ -77,7 +77,7 @@ func (s *Session) Find(values any) error {
 		return err
 	}
 
-	s.clause.Set(clause.SELECT, table.Name, table.ColumnList)
+	s.clause.Set(clause.SELECT, table.Name, table.FieldNames)
 	sql, vars := s.clause.Build(clause.SELECT, clause.WHERE, clause.ORDERBY, clause.LIMIT)
 	rows, err := s.Raw(sql, vars...).QueryRows()
 	if err != nil {
@@ -87,16 +87,14 @@ func (s *Session) Find(values any) error {
 	// a Scan fails half way (the well-known version leaked it then).
 	defer rows.Close()
 
-	// Rows are scanned straight into the new slice's elements.
 	found := reflect.MakeSlice(destSlice.Type(), 0, 0)
-	zero := reflect.Zero(destType)
 	for rows.Next() {
-		found = reflect.Append(found, zero)
-		dest := found.Index(found.Len() - 1).Addr().Interface()
-		if err := rows.Scan(table.RecordAddrs(dest)...); err != nil {
+		dest := reflect.New(destType)
+		if err := rows.Scan(table.RecordAddrs(dest.Interface())...); err != nil {
 			log.Error(err)
 			return fmt.Errorf("session: find %s: %w", table.Name, err)
 		}
+		found = reflect.Append(found, dest.Elem())
 	}
 	if err := rows.Err(); err != nil {
 		log.Error(err)
@@ -110,11 +108,9 @@ func (s *Session) Find(values any) error {
 		log.Error(err)
 		return fmt.Errorf("session: find %s: %w", table.Name, err)
 	}
-	if hasHook(afterQuery, destType) {
-		for i := range found.Len() {
-			if err := s.callHook(afterQuery, found.Index(i).Addr().Interface()); err != nil {
-				return err
-			}
+	for i := range found.Len() {
+		if err := s.callHook(afterQuery, found.Index(i).Addr().Interface()); err != nil {
+			return err
 		}
 	}
 	destSlice.Set(found)
@@ -277,9 +273,7 @@ func (s *Session) Limit(num int) *Session {
 // args. Calling Where again adds another condition: Where(a).Where(b)
 // matches rows where a AND b hold.
 func (s *Session) Where(desc string, args ...any) *Session {
-	vars := make([]any, 0, 1+len(args)) // desc and args in one allocation
-	vars = append(vars, desc)
-	s.clause.Set(clause.WHERE, append(vars, args...)...)
+	s.clause.Set(clause.WHERE, append([]any{desc}, args...)...)
 	return s
 }
 

@@ -6,14 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"strings"
 
 	"gee-orm/day7-migrate/geeorm/dialect"
 )
 
 // Field is one column: the Go field's name, its column type in the
-// dialect, and the constraints from its `geeorm:"..."` tag (for example
-// `geeorm:"PRIMARY KEY"`).
+// dialect, and the constraints of its tag, as in `geeorm:"PRIMARY KEY"`.
 type Field struct {
 	Name  string
 	Type  string
@@ -27,11 +25,7 @@ type Schema struct {
 	Name       string   // table name: the struct's name or its TableName()
 	Fields     []*Field // columns in struct order
 	FieldNames []string // column names in struct order
-	// ColumnList is FieldNames quoted and comma-separated, built once for
-	// the SELECT and INSERT statements of every session.
-	ColumnList string
-	// Err says why the struct cannot be mapped (a field of a type the
-	// dialect cannot store, no fields, not a struct); nil when it can.
+	// Err says why the struct cannot be mapped; nil when it can.
 	Err      error
 	fieldMap map[string]*Field
 }
@@ -50,18 +44,18 @@ func (schema *Schema) GetField(name string) *Field {
 // struct, or a pointer to one, of the parsed type.
 func (schema *Schema) RecordValues(dest any) []any {
 	destValue := reflect.Indirect(reflect.ValueOf(dest))
-	fieldValues := make([]any, 0, len(schema.Fields))
+	var values []any
 	for _, field := range schema.Fields {
-		fieldValues = append(fieldValues, destValue.Field(field.index).Interface())
+		values = append(values, destValue.Field(field.index).Interface())
 	}
-	return fieldValues
+	return values
 }
 
 // RecordAddrs returns pointers to dest's fields in column order, ready for
 // rows.Scan; dest is a pointer to a struct of the parsed type.
 func (schema *Schema) RecordAddrs(dest any) []any {
 	destValue := reflect.ValueOf(dest).Elem()
-	addrs := make([]any, 0, len(schema.Fields))
+	var addrs []any
 	for _, field := range schema.Fields {
 		addrs = append(addrs, destValue.Field(field.index).Addr().Interface())
 	}
@@ -70,8 +64,8 @@ func (schema *Schema) RecordAddrs(dest any) []any {
 
 // Parse maps dest, a struct or a pointer to one, to its table in dialect
 // d. Exported fields become columns, except those tagged `geeorm:"-"`;
-// unexported and embedded fields are skipped. Parse never panics: a
-// model it cannot map comes back with Err set.
+// unexported and embedded fields are skipped. A model that cannot be
+// mapped comes back with Err set, never a panic.
 func Parse(dest any, d dialect.Dialect) *Schema {
 	schema := &Schema{Model: dest, fieldMap: make(map[string]*Field)}
 	modelType := reflect.TypeOf(dest)
@@ -82,7 +76,6 @@ func Parse(dest any, d dialect.Dialect) *Schema {
 		schema.Err = fmt.Errorf("schema: model must be a struct or a pointer to one, not %T", dest)
 		return schema
 	}
-
 	schema.Name = modelType.Name()
 	if tabler, ok := reflect.New(modelType).Interface().(Tabler); ok {
 		schema.Name = tabler.TableName()
@@ -95,19 +88,11 @@ func Parse(dest any, d dialect.Dialect) *Schema {
 	var errs []error
 	for i := 0; i < modelType.NumField(); i++ {
 		p := modelType.Field(i)
-		if p.Anonymous || !p.IsExported() {
+		tag := p.Tag.Get("geeorm")
+		if p.Anonymous || !p.IsExported() || tag == "-" {
 			continue
 		}
-		tag, _ := p.Tag.Lookup("geeorm")
-		if tag == "-" {
-			continue
-		}
-		field := &Field{
-			Name:  p.Name,
-			Type:  d.DataTypeOf(reflect.New(p.Type).Elem()),
-			Tag:   tag,
-			index: i,
-		}
+		field := &Field{Name: p.Name, Type: d.DataTypeOf(reflect.New(p.Type).Elem()), Tag: tag, index: i}
 		if field.Type == "" {
 			errs = append(errs, fmt.Errorf("schema: field %s.%s has type %s, which the dialect cannot store", modelType.Name(), p.Name, p.Type))
 			continue
@@ -120,10 +105,5 @@ func Parse(dest any, d dialect.Dialect) *Schema {
 		errs = append(errs, fmt.Errorf("schema: model %s has no exported fields to store", modelType))
 	}
 	schema.Err = errors.Join(errs...)
-	quoted := make([]string, len(schema.FieldNames))
-	for i, name := range schema.FieldNames {
-		quoted[i] = dialect.Quote(name)
-	}
-	schema.ColumnList = strings.Join(quoted, ", ")
 	return schema
 }
