@@ -24,6 +24,7 @@ Serves a small gee demo until SIGINT or SIGTERM. Try:
   curl http://127.0.0.1:9999/
   curl 'http://127.0.0.1:9999/hello?name=geektutu'
   curl http://127.0.0.1:9999/hello/geektutu
+  curl -I http://127.0.0.1:9999/hello/geektutu
   curl http://127.0.0.1:9999/files/css/site.css
   curl http://127.0.0.1:9999/login -d username=geektutu -d password=1234
   curl -i -X DELETE http://127.0.0.1:9999/hello/geektutu

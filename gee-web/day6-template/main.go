@@ -37,10 +37,13 @@ when it is neither the working directory nor where the program was built. Try:
   curl http://127.0.0.1:9999/v1/
   curl 'http://127.0.0.1:9999/v1/hello?name=geektutu'
   curl http://127.0.0.1:9999/v2/hello/geektutu
+  curl -I http://127.0.0.1:9999/v2/hello/geektutu
   curl http://127.0.0.1:9999/v2/login -d username=geektutu -d password=1234
   curl -i -X DELETE http://127.0.0.1:9999/v2/hello/geektutu
   curl -i http://127.0.0.1:9999/admin/stats
   curl -H 'X-Token: secret' http://127.0.0.1:9999/admin/stats
+  curl -i http://127.0.0.1:9999/account
+  curl -b session=1 http://127.0.0.1:9999/account
   curl http://127.0.0.1:9999/nothing
 
 Every request is logged to standard error.
@@ -112,10 +115,26 @@ func newEngine(root string) *gee.Engine {
 	admin.Use(func(c *gee.Context) {
 		if c.Req.Header.Get("X-Token") != "secret" {
 			c.Fail(http.StatusUnauthorized, "missing or wrong X-Token")
+			return
 		}
+		c.Set("user", "geektutu") // whom the token belongs to
 	})
 	admin.GET("/stats", func(c *gee.Context) {
-		c.JSON(http.StatusOK, gee.H{"requests": 42})
+		user, _ := c.Get("user")
+		c.JSON(http.StatusOK, gee.H{"requests": 42, "user": user})
+	})
+
+	// Without a session cookie the middleware sends the visitor to the home
+	// page, and Abort keeps the handler from answering as well.
+	account := engine.Group("/account")
+	account.Use(func(c *gee.Context) {
+		if _, err := c.Req.Cookie("session"); err != nil {
+			http.Redirect(c.Writer, c.Req, "/", http.StatusFound)
+			c.Abort()
+		}
+	})
+	account.GET("/", func(c *gee.Context) {
+		c.String(http.StatusOK, "your account\n")
 	})
 	return engine
 }

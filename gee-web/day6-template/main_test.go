@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -69,8 +70,24 @@ func TestDemoMiddleware(t *testing.T) {
 	req.Header.Set("X-Token", "secret")
 	w = httptest.NewRecorder()
 	engine.ServeHTTP(w, req)
-	if w.Code != 200 || w.Body.String() != `{"requests":42}`+"\n" {
+	if w.Code != 200 || w.Body.String() != `{"requests":42,"user":"geektutu"}`+"\n" {
 		t.Errorf("/admin/stats with token = %d %q", w.Code, w.Body.String())
+	}
+}
+
+func TestDemoAccountRedirectsWithoutSession(t *testing.T) {
+	engine := newEngine(defaultRoot())
+	w := httptest.NewRecorder()
+	engine.ServeHTTP(w, httptest.NewRequest("GET", "/account", nil))
+	if w.Code != 302 || w.Header().Get("Location") != "/" || strings.Contains(w.Body.String(), "your account") {
+		t.Errorf("/account without session = %d Location=%q %q, want a bare redirect to /", w.Code, w.Header().Get("Location"), w.Body.String())
+	}
+	req := httptest.NewRequest("GET", "/account", nil)
+	req.AddCookie(&http.Cookie{Name: "session", Value: "1"})
+	w = httptest.NewRecorder()
+	engine.ServeHTTP(w, req)
+	if w.Code != 200 || w.Body.String() != "your account\n" {
+		t.Errorf("/account with session = %d %q", w.Code, w.Body.String())
 	}
 }
 

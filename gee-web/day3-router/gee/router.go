@@ -37,9 +37,8 @@ func (r *router) addRoute(method string, pattern string, handler HandlerFunc) {
 }
 
 // getRoute finds the route for method and path, appending its parameters to
-// params. A HEAD request without a HEAD route of its own is served by the
-// GET route, as net/http's ServeMux does; net/http sends the headers the
-// handler sets and drops the body.
+// params. A HEAD request with no HEAD route is served by the GET route, as
+// net/http's ServeMux does (net/http sends the headers, drops the body).
 func (r *router) getRoute(method string, path string, params *[]routeParam) *node {
 	if root, ok := r.roots[method]; ok {
 		if n := root.search(path, params); n != nil {

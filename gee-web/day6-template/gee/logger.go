@@ -17,13 +17,25 @@ func Logger() HandlerFunc {
 }
 
 // LoggerWithWriter is Logger writing to out. The status logged is the one
-// the client got (read from c.Writer), whoever wrote the response.
+// the client got (read from c.Writer), whoever wrote the response. A request
+// whose chain panics past the Logger is logged with "panic" for a status:
+// net/http then drops the connection instead of answering.
 func LoggerWithWriter(out io.Writer) HandlerFunc {
 	logger := log.New(out, "[gee] ", log.LstdFlags)
 	return func(c *Context) {
 		start := time.Now()
+		finished := false
+		// Deferred, so that it runs while a panic unwinds too; the panic
+		// itself goes on to Recovery or net/http.
+		defer func() {
+			status := strconv.Itoa(c.Writer.Status())
+			if !finished {
+				status = "panic"
+			}
+			logger.Printf("%3s | %-7s %s | %v", status, c.Method, loggablePath(c.Path), time.Since(start))
+		}()
 		c.Next()
-		logger.Printf("%3d | %-7s %s | %v", c.Writer.Status(), c.Method, loggablePath(c.Path), time.Since(start))
+		finished = true
 	}
 }
 

@@ -37,9 +37,8 @@ func (r *router) addRoute(method string, pattern string, handler HandlerFunc) {
 }
 
 // getRoute finds the route for method and path, appending its parameters to
-// params. A HEAD request without a HEAD route of its own is served by the
-// GET route, as net/http's ServeMux does; net/http sends the headers the
-// handler sets and drops the body.
+// params. A HEAD request with no HEAD route is served by the GET route, as
+// net/http's ServeMux does (net/http sends the headers, drops the body).
 func (r *router) getRoute(method string, path string, params *[]routeParam) *node {
 	if root, ok := r.roots[method]; ok {
 		if n := root.search(path, params); n != nil {
@@ -76,17 +75,31 @@ func (r *router) handle(c *Context) {
 	if n := r.getRoute(c.Method, c.Path, &c.params); n != nil {
 		c.fullPath = n.pattern
 		c.handlers = append(c.handlers, n.handler)
+	} else if methods := r.allowed(c.Path); len(methods) > 0 {
+		// Set before the chain runs, as gin does, so that the header goes
+		// out even when a middleware answers first.
+		c.SetHeader("Allow", strings.Join(methods, ", "))
+		c.handlers = append(c.handlers, methodNotAllowed)
 	} else {
-		c.handlers = append(c.handlers, r.noRoute)
+		c.handlers = append(c.handlers, notFound)
 	}
 	c.Next()
 }
 
-func (r *router) noRoute(c *Context) {
-	if methods := r.allowed(c.Path); len(methods) > 0 {
-		c.SetHeader("Allow", strings.Join(methods, ", "))
+// methodNotAllowed ends the chain of a request whose path has routes for
+// other methods only. An answer a middleware has started (a redirect, a
+// CORS preflight) stands: a second status cannot be sent, and a 405 body
+// appended to it would corrupt it.
+func methodNotAllowed(c *Context) {
+	if !c.Writer.Written() {
 		c.String(http.StatusMethodNotAllowed, "405 METHOD NOT ALLOWED: %s %s\n", c.Method, c.Path)
-		return
 	}
-	c.String(http.StatusNotFound, "404 NOT FOUND: %s\n", c.Path)
+}
+
+// notFound ends the chain of a request no route matches; like
+// methodNotAllowed it leaves a started answer alone.
+func notFound(c *Context) {
+	if !c.Writer.Written() {
+		c.String(http.StatusNotFound, "404 NOT FOUND: %s\n", c.Path)
+	}
 }

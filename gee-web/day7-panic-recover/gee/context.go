@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 )
 
@@ -31,6 +32,8 @@ type Context struct {
 	handlers []HandlerFunc // middleware then the route handler
 	index    int           // position of the running handler in handlers
 
+	keys map[string]any // values stored with Set
+
 	engine *Engine // for the HTML templates
 }
 
@@ -55,12 +58,53 @@ func (c *Context) Next() {
 	}
 }
 
+// abortIndex lies past any chain, so that Next runs nothing once Abort has
+// set it, and IsAborted can tell an aborted chain from a finished one.
+const abortIndex = math.MaxInt / 2
+
+// Abort stops the handlers after the current one: they do not run, while the
+// current handler finishes and middleware that already ran still finishes
+// the code after its call to Next. It writes nothing; a middleware that
+// answers (http.Redirect, c.JSON) calls it so the handler cannot answer too.
+func (c *Context) Abort() {
+	c.index = abortIndex
+}
+
+// IsAborted reports whether the chain was stopped by Abort, AbortWithStatus
+// or Fail.
+func (c *Context) IsAborted() bool {
+	return c.index >= abortIndex
+}
+
+// AbortWithStatus stops the handlers after the current one and answers with
+// code and no body, for example 401 from an authentication middleware.
+func (c *Context) AbortWithStatus(code int) {
+	c.Status(code)
+	c.Abort()
+}
+
 // Fail stops the handlers after the current one and answers with code and a
 // JSON body {"message": err}. Middleware that already ran still finishes the
 // code after its call to Next.
 func (c *Context) Fail(code int, err string) {
-	c.index = len(c.handlers)
+	c.Abort()
 	c.JSON(code, H{"message": err})
+}
+
+// Set stores value under key for the handlers that run after this one, for
+// example the user an authentication middleware found. Values last as long
+// as the request.
+func (c *Context) Set(key string, value any) {
+	if c.keys == nil {
+		c.keys = make(map[string]any)
+	}
+	c.keys[key] = value
+}
+
+// Get returns the value stored under key with Set, and whether there is one.
+func (c *Context) Get(key string) (value any, exists bool) {
+	value, exists = c.keys[key]
+	return value, exists
 }
 
 // Param returns the value of the route parameter key: for the route

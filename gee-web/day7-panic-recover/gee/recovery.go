@@ -11,8 +11,9 @@ import (
 )
 
 // Recovery returns a middleware that turns a panic in any handler after it
-// into a 500 answer and logs the panic value with a trimmed stack trace to
-// standard error, so one bad request does not take the server down.
+// into a 500 answer and logs the request's method and path, the panic value
+// and a trimmed stack trace to standard error, so one bad request does not
+// take the server down.
 func Recovery() HandlerFunc {
 	return RecoveryWithWriter(os.Stderr)
 }
@@ -35,7 +36,7 @@ func RecoveryWithWriter(out io.Writer) HandlerFunc {
 			if v == http.ErrAbortHandler {
 				panic(v) // a deliberate abort, not a bug: let net/http do it
 			}
-			logger.Printf("panic recovered: %v\n%s", v, stackTrace())
+			logger.Printf("panic recovered: %s %s: %v\n%s", c.Method, loggablePath(c.Path), v, stackTrace())
 			if c.Writer.Written() {
 				panic(http.ErrAbortHandler)
 			}

@@ -30,7 +30,7 @@ func TestRecoveryTurnsPanicInto500(t *testing.T) {
 		t.Fatalf("got %d %q", w.Code, w.Body.String())
 	}
 	out := log.String()
-	if !strings.Contains(out, "panic recovered: runtime error: index out of range [100] with length 1") {
+	if !strings.Contains(out, "panic recovered: GET /panic: runtime error: index out of range [100] with length 1") {
 		t.Fatalf("log lacks the panic value:\n%s", out)
 	}
 	if !strings.Contains(out, "Traceback:") || !strings.Contains(out, "recovery_test.go:") {
@@ -154,7 +154,7 @@ func TestRecoveryDoesNotAppendToAStartedResponse(t *testing.T) {
 	if w.Code != 200 || w.Body.String() != "partial body" {
 		t.Fatalf("response became %d %q; nothing may be added to a started response", w.Code, w.Body.String())
 	}
-	if !strings.Contains(log.String(), "panic recovered: after writing") {
+	if !strings.Contains(log.String(), "panic recovered: GET /half: after writing") {
 		t.Fatalf("panic not logged:\n%s", log.String())
 	}
 
@@ -216,9 +216,42 @@ func TestDefaultLogsAndRecovers(t *testing.T) {
 		t.Fatalf("answers %d, %d %q", w1.Code, w2.Code, w2.Body.String())
 	}
 	out := string(logged)
-	for _, want := range []string{"panic recovered: oops", "500 | GET     /panic", "200 | GET     /ok"} {
+	for _, want := range []string{"panic recovered: GET /panic: oops", "500 | GET     /panic", "200 | GET     /ok"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// The well-known version's Recovery logged the panic value and a trace but
+// not the request, so a log with many requests did not say which one failed.
+func TestRecoveryLineNamesMethodAndPath(t *testing.T) {
+	var log bytes.Buffer
+	engine := New()
+	engine.Use(RecoveryWithWriter(&log))
+	engine.POST("/orders/:id", func(c *Context) { panic("no stock") })
+	serve(engine, "POST", "/orders/7%0Aforged", nil)
+	if want := `panic recovered: POST "/orders/7\nforged": no stock`; !strings.Contains(log.String(), want) {
+		t.Fatalf("logged %q, want it to contain %q", log.String(), want)
+	}
+}
+
+// With Default's order (Logger, then Recovery) a panic after the answer has
+// started cannot become a 500: Recovery aborts the response, and the Logger
+// still writes a line for it.
+func TestLoggerLogsAResponseRecoveryHadToAbort(t *testing.T) {
+	var log bytes.Buffer
+	engine := New()
+	engine.Use(LoggerWithWriter(&log), RecoveryWithWriter(&log))
+	engine.GET("/half", func(c *Context) {
+		c.String(http.StatusOK, "partial body")
+		panic("after writing")
+	})
+	aborted := panicMessage(func() { serve(engine, "GET", "/half", nil) })
+	if aborted != http.ErrAbortHandler.Error() {
+		t.Fatalf("ServeHTTP ended with %q, want http.ErrAbortHandler", aborted)
+	}
+	if !strings.Contains(log.String(), "panic | GET     /half | ") {
+		t.Fatalf("logged %q, want a Logger line for the aborted request", log.String())
 	}
 }

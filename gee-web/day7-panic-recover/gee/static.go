@@ -9,16 +9,14 @@ import (
 // Static serves the files below the folder root under relativePath: after
 // Static("/assets", "./static"), GET /assets/css/site.css answers the file
 // ./static/css/site.css. Only regular files are served (no directory
-// listings), to GET and HEAD, with the Range and If-Modified-Since handling
-// of http.ServeContent. A request that tries to climb out of root with ".."
-// (also URL-escaped, as %2e%2e or %2f) is answered 400 and never reaches the
-// file system.
+// listings), with the Range and If-Modified-Since handling of
+// http.ServeContent; HEAD reaches the GET route, as on every route, and
+// ServeContent answers it without a body. A request that tries to climb out
+// of root with ".." (also URL-escaped, as %2e%2e or %2f) is answered 400 and
+// never reaches the file system.
 func (group *RouterGroup) Static(relativePath string, root string) {
 	handler := group.createStaticHandler(http.Dir(root))
-	urlPattern := path.Join(relativePath, "/*filepath")
-	group.GET(urlPattern, handler)
-	// HEAD too, as http.FileServer does: link checkers and curl -I use it.
-	group.Handle(http.MethodHead, urlPattern, handler)
+	group.GET(path.Join(relativePath, "/*filepath"), handler)
 }
 
 func (group *RouterGroup) createStaticHandler(fs http.FileSystem) HandlerFunc {

@@ -132,3 +132,48 @@ func TestContextFieldsAndReuse(t *testing.T) {
 		t.Fatalf("fields = %v", got)
 	}
 }
+
+// reset must leave nothing of the request before, or a pooled Context would
+// hand one request's parameters, route, chain position or values to the next.
+func TestResetForgetsThePreviousRequest(t *testing.T) {
+	c := &Context{}
+	c.reset(httptest.NewRecorder(), httptest.NewRequest("GET", "/old", nil))
+	c.params = append(c.params, routeParam{"id", "7"})
+	c.fullPath = "/old/:id"
+	c.handlers = append(c.handlers, func(*Context) {})
+	c.Abort()
+	c.Set("user", "ada")
+	c.String(http.StatusTeapot, "old")
+
+	c.reset(httptest.NewRecorder(), httptest.NewRequest("POST", "/new", nil))
+	_, hasUser := c.Get("user")
+	if c.Method != "POST" || c.Path != "/new" || c.StatusCode != 0 || c.Writer.Written() || c.Writer.Size() != 0 ||
+		len(c.params) != 0 || c.fullPath != "" || len(c.handlers) != 0 || c.IsAborted() || c.index != -1 || hasUser {
+		t.Fatalf("after reset: %s %s status=%d written=%v size=%d params=%v fullPath=%q handlers=%d aborted=%v index=%d user=%v",
+			c.Method, c.Path, c.StatusCode, c.Writer.Written(), c.Writer.Size(), c.params, c.fullPath, len(c.handlers), c.IsAborted(), c.index, hasUser)
+	}
+}
+
+// The same check through the pool: a value one request stored with Set is
+// never seen by a later request that gets the same Context.
+func TestSetValuesDoNotLeakThroughThePool(t *testing.T) {
+	engine := New()
+	served := map[*Context]int{}
+	engine.GET("/set", func(c *Context) {
+		served[c]++
+		c.Set("user", "ada")
+	})
+	engine.GET("/get", func(c *Context) {
+		served[c]++
+		if v, ok := c.Get("user"); ok {
+			t.Errorf("request without Set sees user=%v", v)
+		}
+	})
+	for i := 0; i < 50; i++ {
+		serve(engine, "GET", "/set", nil)
+		serve(engine, "GET", "/get", nil)
+	}
+	if len(served) == 100 {
+		t.Fatal("no Context was reused, so the test proved nothing")
+	}
+}

@@ -252,3 +252,167 @@ func TestLoggerCannotBeFedForgedLines(t *testing.T) {
 		t.Fatalf("logged %q, want it to contain %q", out.String(), want)
 	}
 }
+
+// In the well-known version the 404/405 answer was written after the
+// middleware, into whatever the middleware had started: a middleware that
+// answered 418 sent "418" with a "405 METHOD NOT ALLOWED" body appended, and
+// the Allow header, set after the status had gone out, was lost.
+func TestNoRouteAnswerLeavesAStartedResponseAlone(t *testing.T) {
+	engine := New()
+	engine.Use(func(c *Context) {
+		if c.Query("teapot") != "" {
+			c.String(http.StatusTeapot, "short and stout\n")
+		}
+	})
+	engine.POST("/only-post", func(c *Context) { c.String(200, "posted") })
+
+	for _, tt := range []struct{ path, allow string }{
+		{"/only-post?teapot=1", "POST"},
+		{"/missing?teapot=1", ""},
+	} {
+		w := serve(engine, "GET", tt.path, nil)
+		if w.Code != http.StatusTeapot || w.Body.String() != "short and stout\n" {
+			t.Errorf("GET %s = %d %q, want the middleware's 418 untouched", tt.path, w.Code, w.Body.String())
+		}
+		// As in gin, Allow is set before the chain runs, so it goes out with
+		// whatever answer the middleware sends.
+		if got := w.Header().Get("Allow"); got != tt.allow {
+			t.Errorf("GET %s: Allow = %q, want %q", tt.path, got, tt.allow)
+		}
+	}
+	// Without the middleware's answer the fallback still answers.
+	if w := serve(engine, "GET", "/only-post", nil); w.Code != 405 || w.Header().Get("Allow") != "POST" ||
+		w.Body.String() != "405 METHOD NOT ALLOWED: GET /only-post\n" {
+		t.Errorf("GET /only-post = %d Allow=%q %q", w.Code, w.Header().Get("Allow"), w.Body.String())
+	}
+}
+
+func TestAbortStopsTheHandlersAfterItButFinishesTheCurrentOne(t *testing.T) {
+	var steps []string
+	var aborted []bool
+	engine := New()
+	engine.Use(func(c *Context) {
+		steps = append(steps, "outer>")
+		c.Next()
+		aborted = append(aborted, c.IsAborted())
+		steps = append(steps, "outer<")
+	})
+	engine.Use(func(c *Context) {
+		if c.Query("stop") != "" {
+			c.Abort()
+			steps = append(steps, "abort")
+			c.Next() // runs nothing once aborted
+			return
+		}
+		c.Next()
+	})
+	engine.Use(trace(&steps, "later"))
+	engine.GET("/", func(c *Context) {
+		steps = append(steps, "handler")
+		c.String(200, "handled")
+	})
+
+	w := serve(engine, "GET", "/?stop=1", nil)
+	if got := strings.Join(steps, " "); got != "outer> abort outer<" {
+		t.Fatalf("aborted chain ran %q", got)
+	}
+	// Abort writes nothing: net/http sends 200 with no body.
+	if w.Code != 200 || w.Body.Len() != 0 {
+		t.Fatalf("aborted chain answered %d %q", w.Code, w.Body.String())
+	}
+	steps = nil
+	serve(engine, "GET", "/", nil)
+	if got := strings.Join(steps, " "); got != "outer> later> handler later< outer<" {
+		t.Fatalf("full chain ran %q", got)
+	}
+	if len(aborted) != 2 || !aborted[0] || aborted[1] {
+		t.Fatalf("IsAborted after the chain = %v, want [true false]", aborted)
+	}
+}
+
+func TestAbortWithStatusAnswersWithoutABody(t *testing.T) {
+	handled := false
+	engine := New()
+	engine.Use(func(c *Context) {
+		if c.Req.Header.Get("Authorization") == "" {
+			c.AbortWithStatus(http.StatusUnauthorized)
+		}
+	})
+	engine.GET("/private", func(c *Context) {
+		handled = true
+		c.String(200, "secret")
+	})
+	w := serve(engine, "GET", "/private", nil)
+	if w.Code != 401 || w.Body.Len() != 0 || handled {
+		t.Fatalf("GET /private = %d %q, handler ran=%v; want 401, no body, no handler", w.Code, w.Body.String(), handled)
+	}
+}
+
+// Before Abort a middleware had no way to stop the chain without writing a
+// JSON body (Fail): a redirect to a login page was followed by the handler,
+// which appended the page to the redirect.
+func TestRedirectingMiddlewareStopsTheHandlerWithAbort(t *testing.T) {
+	engine := New()
+	engine.Use(func(c *Context) {
+		if _, err := c.Req.Cookie("session"); err != nil {
+			http.Redirect(c.Writer, c.Req, "/login", http.StatusFound)
+			c.Abort()
+		}
+	})
+	engine.GET("/account", func(c *Context) { c.String(200, "your account") })
+	w := serve(engine, "GET", "/account", nil)
+	if w.Code != http.StatusFound || w.Header().Get("Location") != "/login" || strings.Contains(w.Body.String(), "your account") {
+		t.Fatalf("GET /account = %d Location=%q %q, want a bare redirect to /login", w.Code, w.Header().Get("Location"), w.Body.String())
+	}
+}
+
+func TestSetAndGetPassValuesAlongTheChain(t *testing.T) {
+	engine := New()
+	engine.Use(func(c *Context) {
+		if token := c.Query("token"); token != "" {
+			c.Set("user", "user-"+token)
+			c.Set("level", 3)
+		}
+	})
+	engine.GET("/me", func(c *Context) {
+		user, ok := c.Get("user")
+		level, _ := c.Get("level")
+		missing, found := c.Get("missing")
+		c.String(200, "%v %v %v | %v %v", user, ok, level, missing, found)
+	})
+	if got := serve(engine, "GET", "/me?token=ada", nil).Body.String(); got != "user-ada true 3 | <nil> false" {
+		t.Fatalf("with token: %q", got)
+	}
+	// Values belong to one request: the next one starts without them.
+	if got := serve(engine, "GET", "/me", nil).Body.String(); got != "<nil> false <nil> | <nil> false" {
+		t.Fatalf("next request sees %q", got)
+	}
+}
+
+func TestMiddlewareSeesFullPath(t *testing.T) {
+	var seen []string
+	engine := New()
+	engine.Use(func(c *Context) { seen = append(seen, c.FullPath()) })
+	engine.GET("/users/:id", func(c *Context) {})
+	serve(engine, "GET", "/users/7", nil)
+	serve(engine, "GET", "/nowhere", nil)
+	if len(seen) != 2 || seen[0] != "/users/:id" || seen[1] != "" {
+		t.Fatalf("FullPath in middleware = %q, want [/users/:id \"\"]", seen)
+	}
+}
+
+// The well-known version logged after c.Next() returned, so a request whose
+// handler panicked left no line at all.
+func TestLoggerLogsARequestThatPanics(t *testing.T) {
+	var out bytes.Buffer
+	engine := New()
+	engine.Use(LoggerWithWriter(&out))
+	engine.GET("/boom", func(c *Context) { panic("boom") })
+	msg := panicMessage(func() { serve(engine, "GET", "/boom", nil) })
+	if msg != "boom" {
+		t.Fatalf("the panic did not go on past the Logger: %q", msg)
+	}
+	if !strings.Contains(out.String(), "panic | GET     /boom | ") {
+		t.Fatalf("logged %q, want a line for the panicking request", out.String())
+	}
+}

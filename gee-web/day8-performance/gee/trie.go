@@ -56,8 +56,7 @@ func checkPattern(method, pattern string) {
 		case part == "":
 			return
 		case strings.ContainsAny(part[1:], ":*"):
-			// "/user_:name" would otherwise be a static segment that only
-			// matches the literal text "user_:name".
+			// else "/user_:name" would only match that literal text
 			panic(fmt.Sprintf("gee: %q in route %s %q: ':' and '*' may only begin a segment", part, method, pattern))
 		case part == ":" || part == "*":
 			panic(fmt.Sprintf("gee: empty parameter name %q in route %s %q", part, method, pattern))
