@@ -30,6 +30,8 @@ const exerciseUsage = `usage:
   gee exercise reset <exercise> [<function>]            start over: the whole copy, or one function
   gee exercise audit [-fresh] [-timeout d] [<framework> | <exercise>]...
                                                         blank one function at a time: a test must fail
+  gee exercise audit -whole [<framework> | <exercise>]...
+                                                        only gee check's test: all blanked, vet clean, tests fail
 An exercise is a chapter (gee-web/day3-router) or a cluster-demo policy or limiter
 (cluster-demo/balancer-fastest); gee exercise list names them all.`
 

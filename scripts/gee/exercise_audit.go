@@ -107,6 +107,9 @@ func exWholeCopyCheck(root string, ex *exercise) (exCaught, error) {
 	}
 	env := exGoEnv(dst)
 	if out, err := exGo(dst, env, append([]string{"vet"}, ex.Pkgs...)...); err != nil {
+		if _, refErr := exGo(filepath.Join(root, ex.Src), os.Environ(), append([]string{"vet"}, ex.Pkgs...)...); refErr != nil {
+			return exCaught{}, fmt.Errorf("%s itself fails go vet, so its exercise cannot be checked", ex.Src)
+		}
 		return exCaught{}, fmt.Errorf("the blanked copy fails go vet:\n%s", strings.TrimSpace(out))
 	}
 	pkgs, err := exListTestPkgs(dst, env, ex.Pkgs)
@@ -133,10 +136,14 @@ func exWholeCopyCheck(root string, ex *exercise) (exCaught, error) {
 
 // checkExerciseCopies is gee check's whole-copy check of every exercise.
 func checkExerciseCopies(e *env) error {
-	start := time.Now()
 	fmt.Fprintf(e.stdout, "\nexercises: each copy with its functions blanked compiles, is vet clean and fails its tests\n")
+	return exWholeCopyChecks(e, exerciseNames())
+}
+
+// exWholeCopyChecks runs the whole-copy check of the named exercises.
+func exWholeCopyChecks(e *env, names []string) error {
+	start := time.Now()
 	failed := 0
-	names := exerciseNames()
 	for _, name := range names {
 		t0 := time.Now()
 		ex, err := exLoad(e.root, name)
@@ -203,9 +210,16 @@ func exAuditTargets(args []string) ([]string, error) {
 
 // exAuditCmd blanks one function at a time and requires a failing test for each.
 func exAuditCmd(e *env, args []string) error {
-	flags, rest, err := exSplitFlags(args, map[string]bool{"fresh": false, "timeout": true})
+	flags, rest, err := exSplitFlags(args, map[string]bool{"fresh": false, "timeout": true, "whole": false})
 	if err != nil {
 		return err
+	}
+	if _, whole := flags["whole"]; whole {
+		names, err := exAuditTargets(rest)
+		if err != nil {
+			return err
+		}
+		return exWholeCopyChecks(e, names)
 	}
 	timeout := time.Minute
 	if v, ok := flags["timeout"]; ok {

@@ -26,7 +26,11 @@ func exCheckCmd(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	dst := exCopyDir(e.root, ex.Name)
+	return exCheck(e.stdout, e.root, ex, exCopyDir(e.root, ex.Name))
+}
+
+// exCheck grades the copy in dst.
+func exCheck(w io.Writer, root string, ex *exercise, dst string) error {
 	st, err := exReadState(dst)
 	if errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("there is no copy of %s yet; make one with `gee exercise start %s`", ex.Name, ex.Name)
@@ -34,16 +38,16 @@ func exCheckCmd(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	hash, err := exTreeHash(filepath.Join(e.root, ex.Src))
+	hash, err := exTreeHash(filepath.Join(root, ex.Src))
 	if err != nil {
 		return err
 	}
 	if hash != st.Source {
-		fmt.Fprintf(e.stdout, "note: %s has changed since this copy was made; the copy keeps its own tests (`gee exercise start -force %s` makes a fresh one)\n", ex.Src, ex.Name)
+		fmt.Fprintf(w, "note: %s has changed since this copy was made; the copy keeps its own tests (`gee exercise start -force %s` makes a fresh one)\n", ex.Src, ex.Name)
 	}
 	if st.TestsFor == nil || st.TestsOf != hash {
-		fmt.Fprintf(e.stdout, "working out which tests run each function (once per chapter version)...\n")
-		m, err := exTestMap(e.root, ex)
+		fmt.Fprintf(w, "working out which tests run each function (once per chapter version)...\n")
+		m, err := exTestMap(root, ex)
 		if err != nil {
 			return err
 		}
@@ -56,7 +60,7 @@ func exCheckCmd(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return exReport(e.stdout, ex.Name, dst, st, results, order)
+	return exReport(w, ex.Name, dst, st, results, order)
 }
 
 // exRunCopyTests builds the test binary of every package matching patterns in modDir (with
@@ -107,14 +111,21 @@ func exReport(w io.Writer, name, dst string, st *exState, results map[string]exT
 	breadth := map[string]int{}
 	for _, tests := range st.TestsFor {
 		for _, k := range tests {
-			breadth[k]++
+			breadth[k]++ // start-up markers are never listed, so counting them is harmless
 		}
 	}
 	done := 0
 	var lines []string
 	covered := map[string]bool{}
 	for _, f := range st.Functions {
-		tests := append([]string(nil), st.TestsFor[f.ID]...)
+		var tests, startup []string
+		for _, k := range st.TestsFor[f.ID] {
+			if dir, ok := strings.CutSuffix(k, " "+exStartup); ok {
+				startup = append(startup, "./"+dir)
+			} else {
+				tests = append(tests, k)
+			}
+		}
 		sort.SliceStable(tests, func(i, j int) bool { return breadth[tests[i]] < breadth[tests[j]] })
 		var failing []string
 		for _, k := range tests {
@@ -123,14 +134,20 @@ func exReport(w io.Writer, name, dst string, st *exState, results map[string]exT
 				failing = append(failing, exTestLabel(names, k, r))
 			}
 		}
-		status, what := "ok  ", fmt.Sprintf("%d tests pass", len(tests))
+		status, what := "ok  ", exPlural(len(tests), "test")+exVerb(len(tests), " passes", " pass")
 		switch {
+		case blank[f.ID] && len(startup) > 0:
+			status, what = "TODO", "still panics; it runs at start-up, so every test of "+strings.Join(startup, ", ")+" waits for it"
+		case blank[f.ID] && len(tests) == 0:
+			status, what = "TODO", "still panics; no test runs it"
 		case blank[f.ID]:
-			status, what = "TODO", fmt.Sprintf("still panics; %d tests wait for it", len(tests))
+			status, what = "TODO", "still panics, blocking "+exPlural(len(tests), "test")
+		case len(startup) > 0:
+			what = "runs at start-up"
 		case len(tests) == 0:
 			status, what = "----", "no test runs it"
 		case len(failing) > 0:
-			status, what = "FAIL", fmt.Sprintf("%d of %d tests fail", len(failing), len(tests))
+			status, what = "FAIL", fmt.Sprintf("%d of %s fail", len(failing), exPlural(len(tests), "test"))
 		}
 		if status == "ok  " {
 			done++
@@ -153,7 +170,7 @@ func exReport(w io.Writer, name, dst string, st *exState, results map[string]exT
 		}
 	}
 	if len(others) > 0 {
-		fmt.Fprintf(w, "\nother failing tests (they run none of the functions above): %s\n", exFirstFew(others, 5))
+		fmt.Fprintf(w, "\nother failing tests: %s\n", exFirstFew(others, 5))
 	}
 	if passed < len(order) {
 		return fmt.Errorf("%d of %d tests fail", len(order)-passed, len(order))
@@ -221,6 +238,20 @@ func exNamesOf(names map[string]string, keys []string) []string {
 	return out
 }
 
+func exPlural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func exVerb(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
 func exFirstFew(items []string, n int) string {
 	if len(items) <= n {
 		return strings.Join(items, ", ")
@@ -235,12 +266,18 @@ func exShorten(s string, n int) string {
 	return s[:n-3] + "..."
 }
 
+// exStartup marks, in the test map, a function that runs when the package starts (an init,
+// a package variable's initialiser): every test of the package waits for it.
+const exStartup = "*"
+
 // exTestMap works out which tests run each function, on the reference module. Each test
 // package is compiled once with coverage of the exercise's packages, each test then runs alone
-// with its own coverage profile, and a test runs a function when a block inside the function's
-// body was executed. This is dynamic on purpose: it sees calls through interfaces, function
-// values, goroutines and HTTP handlers and calls from other packages' tests, which a static
-// call graph from the test functions could only guess at.
+// with its own coverage profile, and a test runs a function when it executed a block of the
+// function's body more often than a run of no test at all does (that baseline is what package
+// initialisation executes). This is dynamic on purpose: it sees calls through interfaces,
+// function values, goroutines and HTTP handlers and calls from other packages' tests, which a
+// static call graph from the test functions could only guess at. A function that only the
+// baseline runs is mapped to "<dir> *": it runs at start-up.
 func exTestMap(root string, ex *exercise) (map[string][]string, error) {
 	modDir := filepath.Join(root, ex.Src)
 	env := os.Environ() // the reference builds in the repo's workspace
@@ -266,59 +303,84 @@ func exTestMap(root string, ex *exercise) (map[string][]string, error) {
 	for _, f := range ex.Funcs {
 		m[f.ID] = []string{}
 	}
+	prof := filepath.Join(tmp, "cover.out")
+	profile := func(bin, dir, test string) map[string]int {
+		os.Remove(prof)
+		_ = exCoverCmd(bin, dir, test, prof, 2*time.Minute).Run() // a failing test still ran what it ran
+		return exReadProfile(prof)
+	}
 	for i, pkg := range pkgs {
 		bin := filepath.Join(tmp, fmt.Sprintf("p%d.test", i))
-		if err := exBuildTestBin(modDir, env, pkg, bin, "-cover", "-covermode=set", "-coverpkg="+strings.Join(cover, ",")); err != nil {
+		if err := exBuildTestBin(modDir, env, pkg, bin, "-cover", "-covermode=atomic", "-coverpkg="+strings.Join(cover, ",")); err != nil {
 			return nil, err
 		}
 		tests, err := exListTests(bin, pkg.Dir)
 		if err != nil {
 			return nil, err
 		}
+		baseline := profile(bin, pkg.Dir, "")
+		for _, id := range exCoveredFuncs(baseline, nil, ex) {
+			m[id] = append(m[id], pkg.Rel+" "+exStartup)
+		}
 		for _, t := range tests {
-			prof := filepath.Join(tmp, "cover.out")
-			os.Remove(prof)
-			run := exRunOpts{Timeout: 2 * time.Minute}
-			cmd := exCoverCmd(bin, pkg.Dir, t, prof, run)
-			_ = cmd.Run() // a test that fails on the reference still ran what it ran
-			for _, id := range exCoveredFuncs(prof, ex) {
+			for _, id := range exCoveredFuncs(profile(bin, pkg.Dir, t), baseline, ex) {
 				m[id] = append(m[id], pkg.Rel+" "+t)
 			}
+		}
+	}
+	for id, tests := range m { // a function some test runs is not a start-up one
+		var real []string
+		for _, t := range tests {
+			if !strings.HasSuffix(t, " "+exStartup) {
+				real = append(real, t)
+			}
+		}
+		if len(real) > 0 {
+			m[id] = real
 		}
 	}
 	return m, nil
 }
 
-// exCoveredFuncs reads a coverage profile and returns the functions with an executed block.
-func exCoveredFuncs(profile string, ex *exercise) []string {
+// exReadProfile reads a coverage profile: the count of each block, keyed "file:line.col".
+func exReadProfile(profile string) map[string]int {
+	counts := map[string]int{}
 	f, err := os.Open(profile)
 	if err != nil {
-		return nil
+		return counts
 	}
 	defer f.Close()
-	byFile := map[string][]exFunc{}
-	for _, fn := range ex.Funcs {
-		byFile[ex.ModPath+"/"+fn.File] = append(byFile[ex.ModPath+"/"+fn.File], fn)
-	}
-	hit := map[string]bool{}
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		// gee-web/day3-router/gee/trie.go:34.67,42.2 7 1
-		line := sc.Text()
-		file, rest, ok := strings.Cut(line, ":")
-		if !ok || byFile[file] == nil {
-			continue
-		}
+		file, rest, ok := strings.Cut(sc.Text(), ":")
 		fields := strings.Fields(rest)
-		if len(fields) != 3 || fields[2] == "0" {
+		if !ok || len(fields) != 3 {
 			continue
 		}
-		startLine, startCol, ok := exLineCol(strings.SplitN(fields[0], ",", 2)[0])
+		n, err := strconv.Atoi(fields[2])
+		if err != nil {
+			continue
+		}
+		counts[file+":"+strings.SplitN(fields[0], ",", 2)[0]] += n
+	}
+	return counts
+}
+
+// exCoveredFuncs returns the functions with a block run more often than in baseline.
+func exCoveredFuncs(counts, baseline map[string]int, ex *exercise) []string {
+	hit := map[string]bool{}
+	for block, n := range counts {
+		if n <= baseline[block] {
+			continue
+		}
+		file, pos, _ := strings.Cut(block, ":")
+		line, col, ok := exLineCol(pos)
 		if !ok {
 			continue
 		}
-		for _, fn := range byFile[file] {
-			if exWithin(startLine, startCol, fn.bodyFrom, fn.bodyTo) {
+		for _, fn := range ex.Funcs {
+			if ex.ModPath+"/"+fn.File == file && exWithin(line, col, fn.bodyFrom, fn.bodyTo) {
 				hit[fn.ID] = true
 			}
 		}

@@ -338,6 +338,8 @@ func exTaskText(ex *exercise, page string) string {
 	b.WriteString("## What you write\n\n")
 	fmt.Fprintf(&b, "Each function below now panics with `%s<name>`. Write its body; the\n", exPanicPrefix)
 	b.WriteString("signatures, types, doc comments, the demo and the tests are the chapter's own.\n")
+	b.WriteString("Imports that only the removed bodies used are gone too: add back what your code\n")
+	b.WriteString("needs (gopls and goimports do it for you).\n")
 	b.WriteString("In the order the chapter page explains them:\n\n")
 	for i, f := range ex.Funcs {
 		fmt.Fprintf(&b, "%d. `%s` in %s", i+1, f.ID, f.File)

@@ -1,11 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"go/ast"
-	"go/format"
 	"go/parser"
+	"go/scanner"
 	"go/token"
 	"io/fs"
 	"os"
@@ -198,10 +197,7 @@ func exParseFile(file string, src []byte, names []string) ([]exFunc, error) {
 			start = fd.Doc.Pos()
 		}
 		ef.src = string(src[fset.Position(start).Offset:fset.Position(fd.End()).Offset])
-		ef.norm, err = exNormalise(fset, fd, names)
-		if err != nil {
-			return nil, err
-		}
+		ef.norm = exNormalise(src, fset, fd, names)
 		funcs = append(funcs, ef)
 	}
 	return funcs, nil
@@ -231,23 +227,36 @@ func exRecvName(fd *ast.FuncDecl) string {
 	}
 }
 
-// exNormalise prints a declaration without its comments (a printed FuncDecl carries none) and
-// with the chapter's names replaced, so that comments, layout and the chapter name do not
-// count as a change.
-func exNormalise(fset *token.FileSet, fd *ast.FuncDecl, names []string) (string, error) {
-	decl := *fd
-	decl.Doc = nil
-	var buf bytes.Buffer
-	if err := format.Node(&buf, fset, &decl); err != nil {
-		return "", err
+// exNormalise reduces a declaration to its tokens, without comments, layout or the
+// semicolons Go inserts at line ends, and with the chapter's names replaced, so that a
+// comment, a reflowed line or the chapter's own name does not count as a change.
+func exNormalise(src []byte, fset *token.FileSet, fd *ast.FuncDecl, names []string) string {
+	from, to := fset.Position(fd.Pos()).Offset, fset.Position(fd.End()).Offset
+	text := src[from:to]
+	var sc scanner.Scanner
+	sc.Init(token.NewFileSet().AddFile("", -1, len(text)), text, nil, 0)
+	var b strings.Builder
+	for {
+		_, tok, lit := sc.Scan()
+		if tok == token.EOF {
+			break
+		}
+		if tok == token.SEMICOLON && lit == "\n" {
+			continue
+		}
+		if lit == "" {
+			lit = tok.String()
+		}
+		b.WriteString(lit)
+		b.WriteByte(' ')
 	}
-	s := buf.String()
+	s := b.String()
 	for _, n := range names {
 		if n != "" {
 			s = strings.ReplaceAll(s, n, "\x00CHAPTER\x00")
 		}
 	}
-	return s, nil
+	return s
 }
 
 // exChapterFuncs parses every framework package of a chapter module.

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -61,13 +64,15 @@ func exBuildTestBin(modDir string, env []string, pkg exTestPkg, bin string, flag
 	return nil
 }
 
-// exListTests lists the tests, examples and fuzz targets of a compiled test binary.
+// exListTests lists the tests, examples and fuzz targets of a compiled test binary. A binary
+// whose package initialisation panics (a blanked init) cannot list them: then they are read
+// from the test files.
 func exListTests(bin, dir string) ([]string, error) {
 	cmd := exec.Command(bin, "-test.list", ".")
 	cmd.Dir = dir
 	out, err := cmd.Output()
 	if err != nil {
-		return nil, fmt.Errorf("listing the tests of %s: %v", dir, err)
+		return exStaticTests(dir)
 	}
 	var tests []string
 	for _, l := range strings.Fields(string(out)) {
@@ -76,6 +81,50 @@ func exListTests(bin, dir string) ([]string, error) {
 		}
 	}
 	return tests, nil
+}
+
+// exStaticTests finds the tests of the package in dir by reading its test files: functions
+// Test*, Fuzz*, and Example* with an output comment (the only examples go test runs).
+func exStaticTests(dir string) ([]string, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*_test.go"))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(files)
+	var tests []string
+	for _, file := range files {
+		fset := token.NewFileSet()
+		f, err := parser.ParseFile(fset, file, nil, parser.ParseComments)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Recv != nil || fd.Name.Name == "TestMain" {
+				continue
+			}
+			name := fd.Name.Name
+			switch {
+			case strings.HasPrefix(name, "Test"), strings.HasPrefix(name, "Fuzz"):
+				tests = append(tests, name)
+			case strings.HasPrefix(name, "Example") && exHasOutputComment(f, fd):
+				tests = append(tests, name)
+			}
+		}
+	}
+	return tests, nil
+}
+
+func exHasOutputComment(f *ast.File, fd *ast.FuncDecl) bool {
+	for _, cg := range f.Comments {
+		if cg.Pos() > fd.Body.Lbrace && cg.End() < fd.Body.Rbrace {
+			t := strings.ToLower(strings.TrimSpace(cg.Text()))
+			if strings.HasPrefix(t, "output:") || strings.HasPrefix(t, "unordered output:") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // exTestResult is how one top-level test ended.
@@ -297,10 +346,14 @@ func exCrashDetail(out string, err error) string {
 	return fmt.Sprintf("the test binary died (%v)", err)
 }
 
-// exCoverCmd runs one test alone, writing its coverage profile.
-func exCoverCmd(bin, dir, test, profile string, opt exRunOpts) *exec.Cmd {
-	cmd := exec.Command(bin, "-test.run", "^"+regexp.QuoteMeta(test)+"$", "-test.count", "1",
-		"-test.coverprofile", profile, "-test.timeout", opt.Timeout.String())
+// exCoverCmd runs one test alone (none for test ""), writing its coverage profile.
+func exCoverCmd(bin, dir, test, profile string, timeout time.Duration) *exec.Cmd {
+	run := "^$"
+	if test != "" {
+		run = "^" + regexp.QuoteMeta(test) + "$"
+	}
+	cmd := exec.Command(bin, "-test.run", run, "-test.count", "1",
+		"-test.coverprofile", profile, "-test.timeout", timeout.String())
 	cmd.Dir = dir
 	cmd.WaitDelay = 5 * time.Second
 	return cmd
