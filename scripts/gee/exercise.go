@@ -44,6 +44,7 @@ type exercise struct {
 	Prev    string   // the predecessor chapter's folder; "" for a day1 or a cluster-demo exercise
 	Page    string   // the doc page, relative to the repo root
 	Pkgs    []string // package patterns whose tests grade it, relative to the module root
+	Topic   []string // for an exercise that is part of a page: what the page calls it
 	Funcs   []exFunc // the functions to write, in the order the page explains them
 }
 
@@ -236,7 +237,7 @@ func exHintCmd(e *env, sub string, args []string) error {
 	if err != nil {
 		return fmt.Errorf("reading the chapter page: %w", err)
 	}
-	paras := exHintParas(string(page), f)
+	paras := exHintParas(string(page), f, ex.Topic)
 	if len(paras) == 0 {
 		fmt.Fprintf(e.stdout, "%s does not mention %s.\n", ex.Page, f.ID)
 	} else {

@@ -14,6 +14,7 @@ type clusterExercise struct {
 	Pkg   string   // package folder in cluster-demo; its tests grade the exercise
 	Page  string   // doc page that explains it
 	Title string   // one line for `gee exercise list`
+	Topic []string // what the page calls it: its paragraphs are the exercise's text and hints
 	Funcs []string // "file.go Recv.Name" or "file.go Name", file relative to Pkg
 }
 
@@ -21,34 +22,46 @@ type clusterExercise struct {
 // shape: gee check fails, naming the entry, when a function here no longer exists.
 var clusterExercises = []clusterExercise{
 	{"balancer-round-robin", "balancer", "docs/cluster-demo/load-balancing.md",
-		"round robin: nodes in turn", []string{"policies.go roundRobin.prepare"}},
+		"round robin: nodes in turn", []string{"gee_round_robin"},
+		[]string{"policies.go roundRobin.prepare"}},
 	{"balancer-smooth-weighted", "balancer", "docs/cluster-demo/load-balancing.md",
 		"Nginx's smooth weighted round robin, backing off failing nodes",
+		[]string{"gee_weighted_round_robin", "smooth weighted"},
 		[]string{"policies.go smoothWeighted.prepare", "policies.go smoothWeighted.done"}},
 	{"balancer-random", "balancer", "docs/cluster-demo/load-balancing.md",
-		"uniform random", []string{"policies.go randomPolicy.prepare"}},
+		"uniform random", []string{"gee_random"},
+		[]string{"policies.go randomPolicy.prepare"}},
 	{"balancer-weighted-random", "balancer", "docs/cluster-demo/load-balancing.md",
-		"random with chances proportional to weight", []string{"policies.go weightedRandom.prepare"}},
+		"random with chances proportional to weight", []string{"gee_weighted_random"},
+		[]string{"policies.go weightedRandom.prepare"}},
 	{"balancer-hash", "balancer", "docs/cluster-demo/load-balancing.md",
 		"the same key to the same node, by modulo",
+		[]string{"gee_hash", "Hash and consistent hash"},
 		[]string{"policies.go hash64", "policies.go hashPolicy.prepare"}},
 	{"balancer-consistent-hash", "balancer", "docs/cluster-demo/load-balancing.md",
 		"a hash ring with virtual nodes: a leaving node moves only its keys",
+		[]string{"gee_consistent_hash", "Hash and consistent hash"},
 		[]string{"policies.go consistentHash.prepare", "policies.go contains"}},
 	{"balancer-least-active", "balancer", "docs/cluster-demo/load-balancing.md",
-		"the node with the fewest calls in flight", []string{"policies.go leastActive.prepare"}},
+		"the node with the fewest calls in flight", []string{"gee_least_active", "Least active"},
+		[]string{"policies.go leastActive.prepare"}},
 	{"balancer-fastest", "balancer", "docs/cluster-demo/load-balancing.md",
 		"the fastest-response balancer (the seeds' homework): lowest decayed latency times load",
+		[]string{"gee_fastest", "Fastest response"},
 		[]string{"policies.go latencyState.decayed", "policies.go latencyState.record", "policies.go fastest.prepare"}},
 	{"ratelimit-token-bucket", "ratelimit", "docs/cluster-demo/rate-limiting.md",
 		"token bucket: bursts up to capacity, then the refill rate",
+		[]string{"TokenBucket", "token bucket"},
 		[]string{"tokenbucket.go TokenBucket.Allow", "tokenbucket.go TokenBucket.refill"}},
 	{"ratelimit-fixed-window", "ratelimit", "docs/cluster-demo/rate-limiting.md",
-		"fixed window: a counter per window", []string{"fixedwindow.go FixedWindow.Allow"}},
+		"fixed window: a counter per window", []string{"FixedWindow", "fixed window"},
+		[]string{"fixedwindow.go FixedWindow.Allow"}},
 	{"ratelimit-sliding-window", "ratelimit", "docs/cluster-demo/rate-limiting.md",
-		"sliding window: no burst at the boundary", []string{"slidingwindow.go SlidingWindow.Allow"}},
+		"sliding window: no burst at the boundary", []string{"SlidingWindow", "sliding window"},
+		[]string{"slidingwindow.go SlidingWindow.Allow"}},
 	{"ratelimit-leaky-bucket", "ratelimit", "docs/cluster-demo/rate-limiting.md",
 		"leaky bucket: calls spaced out, queued up to capacity",
+		[]string{"LeakyBucket", "leaky bucket"},
 		[]string{"leakybucket.go LeakyBucket.Reserve", "leakybucket.go LeakyBucket.Acquire"}},
 }
 
@@ -71,6 +84,7 @@ func (ce clusterExercise) load(root string) (*exercise, error) {
 		ModPath: mod,
 		Page:    ce.Page,
 		Pkgs:    []string{"./" + ce.Pkg},
+		Topic:   ce.Topic,
 	}
 	all, err := exParseDir(filepath.Join(root, mod), ce.Pkg, nil)
 	if err != nil {

@@ -329,10 +329,14 @@ func exFindStateFunc(st *exState, arg string) (exStateFunc, error) {
 func exTaskText(ex *exercise, page string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Exercise: %s\n\n%s.\n\n", ex.Name, strings.TrimSuffix(ex.Title, "."))
-	why := exPageSection(page, "What this step adds")
-	if why != "" {
-		depth := strings.Count(ex.Name, "/") + 2 // exercises/<name>/ below the repo root
+	depth := strings.Count(ex.Name, "/") + 2 // exercises/<name>/ below the repo root
+	if why := exPageSection(page, "What this step adds"); why != "" {
 		fmt.Fprintf(&b, "## What this step adds and why\n\n%s\n\n", exRelink(why, path.Dir(ex.Page), ex.Src, depth))
+	} else if paras := exTopicParas(page, ex.Topic); len(paras) > 0 {
+		b.WriteString("## What the page says about it\n\n")
+		for _, p := range paras {
+			fmt.Fprintf(&b, "%s\n\n", exRelink(p.Text, path.Dir(ex.Page), ex.Src, depth))
+		}
 	}
 	fmt.Fprintf(&b, "The chapter page: %s (from the repository root).\n\n", ex.Page)
 	b.WriteString("## What you write\n\n")

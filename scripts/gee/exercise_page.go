@@ -110,8 +110,8 @@ func exMentions(text string, f exFunc) (strong, weak bool) {
 }
 
 // exHintParas returns the paragraphs of the page that mention f: the strong mentions, or the
-// weak ones when there is no strong one.
-func exHintParas(page string, f exFunc) []exPara {
+// weak ones when there is no strong one, or else those about the exercise's topic.
+func exHintParas(page string, f exFunc, topic []string) []exPara {
 	var strong, weak []exPara
 	for _, p := range exPageParas(page) {
 		s, w := exMentions(p.Text, f)
@@ -125,7 +125,47 @@ func exHintParas(page string, f exFunc) []exPara {
 	if len(strong) > 0 {
 		return strong
 	}
-	return weak
+	if len(weak) > 0 {
+		return weak
+	}
+	return exTopicParas(page, topic)
+}
+
+// exTopicParas returns the paragraphs naming any of the topic's terms (case-insensitive,
+// whole words); of a table, only the header and the rows that name one.
+func exTopicParas(page string, topic []string) []exPara {
+	if len(topic) == 0 {
+		return nil
+	}
+	quoted := make([]string, len(topic))
+	for i, t := range topic {
+		quoted[i] = regexp.QuoteMeta(t)
+	}
+	re := regexp.MustCompile(`(?i)\b(` + strings.Join(quoted, "|") + `)\b`)
+	var out []exPara
+	for _, p := range exPageParas(page) {
+		if !re.MatchString(p.Text) {
+			continue
+		}
+		var kept []string
+		rows := 0
+		for _, l := range strings.Split(p.Text, "\n") {
+			t := strings.TrimSpace(l)
+			switch {
+			case strings.HasPrefix(t, "<!--"):
+			case !strings.HasPrefix(t, "|"):
+				kept = append(kept, l)
+			case rows < 2 || re.MatchString(l): // a table's header and separator, then matching rows
+				kept = append(kept, l)
+				rows++
+			default:
+				rows++
+			}
+		}
+		p.Text = strings.Join(kept, "\n")
+		out = append(out, p)
+	}
+	return out
 }
 
 // exPageOrder sorts funcs in the order the page first explains them: init functions first
