@@ -79,11 +79,48 @@ func TestServerErrorComesBackAsCallError(t *testing.T) {
 	var reply string
 	// This chapter's server wants a string argument.
 	err := client.Call("Foo.Sum", 42, &reply)
-	if err == nil || !strings.Contains(err.Error(), "read body") {
-		t.Fatalf("err = %v, want the server's read body error", err)
+	var serverErr ServerError
+	if !errors.As(err, &serverErr) || !strings.Contains(string(serverErr), "read body") {
+		t.Fatalf("err = %#v, want the server's read body error as a ServerError", err)
 	}
 	if err := client.Call("Foo.Sum", "ok", &reply); err != nil {
 		t.Fatalf("connection unusable after an error reply: %v", err)
+	}
+}
+
+// Errors that do not come from the server are not ServerErrors, so a
+// caller can tell "the service said no" from "the call never made it".
+func TestTransportErrorsAreNotServerErrors(t *testing.T) {
+	addr, _ := startServer(t, NewServer())
+	client := dialTest(t, addr, &Option{CodecType: codec.GobType})
+	var reply string
+	if err := client.Call("Foo.Sum", nil, &reply); err == nil || errors.As(err, new(ServerError)) {
+		t.Fatalf("nil args with gob: err = %#v, want a client-side error", err)
+	}
+	_ = client.Close()
+	if err := client.Call("Foo.Sum", "hi", &reply); !errors.Is(err, ErrShutdown) || errors.As(err, new(ServerError)) {
+		t.Fatalf("closed client: err = %#v, want ErrShutdown", err)
+	}
+}
+
+// Regression: NewClient(conn, nil) panicked, and an option with only some
+// fields set went out with magic number 0; only Dial filled in defaults.
+func TestNewClientFillsDefaultsAsDialDoes(t *testing.T) {
+	addr, _ := startServer(t, NewServer())
+	for _, opt := range []*Option{nil, {}, {CodecType: codec.JsonType}} {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		client, err := NewClient(conn, opt)
+		if err != nil {
+			t.Fatalf("option %+v: %v", opt, err)
+		}
+		var reply string
+		if err := client.Call("Foo.Sum", "hi", &reply); err != nil || reply != "geerpc resp 1" {
+			t.Fatalf("option %+v: %q, %v", opt, reply, err)
+		}
+		_ = client.Close()
 	}
 }
 
@@ -252,11 +289,16 @@ func TestFailedSendFailsTheCall(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = client.Close() })
 	call := waitCall(t, client.Go("Foo.Sum", "hi", new(string), nil))
-	if call.Error == nil || !strings.Contains(call.Error.Error(), "connection lost") {
-		t.Fatalf("err = %v, want connection lost", call.Error)
+	if call.Error == nil || !strings.Contains(call.Error.Error(), "write failed on purpose") {
+		t.Fatalf("err = %v, want the write error", call.Error)
 	}
-	if client.IsAvailable() {
-		t.Fatal("client still available after a failed send")
+	// The failed send closed the connection; the receive loop notices.
+	deadline := time.Now().Add(5 * time.Second)
+	for client.IsAvailable() {
+		if time.Now().After(deadline) {
+			t.Fatal("client still available after a failed send")
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 

@@ -14,9 +14,8 @@ import (
 	"log"
 	"net"
 	"reflect"
-	"runtime"
 	"sync"
-	"sync/atomic"
+	"time"
 
 	"gee-rpc/day2-client/geerpc/codec"
 )
@@ -40,8 +39,20 @@ var DefaultOption = &Option{
 // buffer an endless "option".
 const maxOptionSize = 4096
 
-// Server serves geerpc connections.
+// DefaultHandshakeTimeout is used when a Server leaves HandshakeTimeout zero.
+const DefaultHandshakeTimeout = 10 * time.Second
+
+// Server serves geerpc connections. Its timeouts bound how long it waits
+// for a peer that does not speak, on connections that have read deadlines
+// (every net.Conn does).
 type Server struct {
+	// HandshakeTimeout bounds the wait for a new connection's option.
+	// Zero means DefaultHandshakeTimeout; a negative value means no limit.
+	HandshakeTimeout time.Duration
+	// IdleTimeout, if positive, closes a connection on which nothing
+	// arrives for that long. Calls already running are still answered.
+	IdleTimeout time.Duration
+
 	logger *log.Logger // nil means the standard logger
 }
 
@@ -80,20 +91,39 @@ func (server *Server) Accept(lis net.Listener) {
 func Accept(lis net.Listener) { DefaultServer.Accept(lis) }
 
 // ServeConn reads the Option, then serves frames on conn until the peer
-// hangs up or sends something it cannot parse. It closes conn when done.
+// hangs up, sends something it cannot parse or stays silent too long. It
+// closes conn when done.
 func (server *Server) ServeConn(conn io.ReadWriteCloser) {
 	defer func() { _ = conn.Close() }()
+	timeout := server.HandshakeTimeout
+	if timeout == 0 {
+		timeout = DefaultHandshakeTimeout
+	}
+	setReadDeadline(conn, timeout)
 	opt, rest, err := readOption(conn)
 	if err != nil {
 		server.logf("%v; connection closed", err)
 		return
 	}
+	setReadDeadline(conn, 0)
 	newCodec := codec.NewCodecFuncMap[opt.CodecType]
 	if newCodec == nil {
 		server.logf("geerpc: unknown codec type %q; connection closed", opt.CodecType)
 		return
 	}
-	server.serveCodec(newCodec(&handshakeConn{Reader: rest, ReadWriteCloser: conn}))
+	server.serveCodec(newCodec(&handshakeConn{Reader: rest, ReadWriteCloser: conn, idle: server.IdleTimeout}))
+}
+
+// setReadDeadline makes reads on conn fail once d has passed (d <= 0: never
+// fail), if conn has read deadlines at all.
+func setReadDeadline(conn any, d time.Duration) {
+	if c, ok := conn.(interface{ SetReadDeadline(time.Time) error }); ok {
+		var t time.Time
+		if d > 0 {
+			t = time.Now().Add(d)
+		}
+		_ = c.SetReadDeadline(t)
+	}
 }
 
 // readOption decodes the JSON Option and the newline after it. A JSON
@@ -106,6 +136,9 @@ func readOption(conn io.Reader) (Option, io.Reader, error) {
 	if err := dec.Decode(&opt); err != nil {
 		return opt, nil, fmt.Errorf("geerpc: read option: %w", err)
 	}
+	if opt.MagicNumber != MagicNumber { // a stranger: do not wait for more
+		return opt, nil, fmt.Errorf("geerpc: invalid magic number %#x", opt.MagicNumber)
+	}
 	rest := io.MultiReader(dec.Buffered(), conn)
 	var newline [1]byte
 	if _, err := io.ReadFull(rest, newline[:]); err != nil {
@@ -113,9 +146,6 @@ func readOption(conn io.Reader) (Option, io.Reader, error) {
 	}
 	if newline[0] != '\n' {
 		return opt, nil, fmt.Errorf("geerpc: option must end with a newline, got %q", newline[0])
-	}
-	if opt.MagicNumber != MagicNumber {
-		return opt, nil, fmt.Errorf("geerpc: invalid magic number %#x", opt.MagicNumber)
 	}
 	return opt, rest, nil
 }
@@ -125,23 +155,28 @@ func readOption(conn io.Reader) (Option, io.Reader, error) {
 type handshakeConn struct {
 	io.Reader
 	io.ReadWriteCloser
+	idle time.Duration // if positive, each read fails after this long
 }
 
-// Read reads what followed the option.
-func (c *handshakeConn) Read(p []byte) (int, error) { return c.Reader.Read(p) }
+// Read reads what followed the option, within the idle timeout.
+func (c *handshakeConn) Read(p []byte) (int, error) {
+	if c.idle > 0 {
+		setReadDeadline(c.ReadWriteCloser, c.idle)
+	}
+	return c.Reader.Read(p)
+}
 
 // invalidRequest is the body of an error response.
 var invalidRequest = struct{}{}
 
-// request is one call as the server sees it. The header is a field, not a
-// pointer, so that reading a request costs one allocation rather than two.
+// request is one call as the server sees it.
 type request struct {
-	h            codec.Header
+	h            *codec.Header
 	argv, replyv reflect.Value
 }
 
 func (server *Server) serveCodec(cc codec.Codec) {
-	sending := new(sender) // a response is written whole before the next
+	sending := new(sync.Mutex) // a response is written whole before the next
 	wg := new(sync.WaitGroup)
 	for {
 		req, err := server.readRequest(cc)
@@ -153,7 +188,7 @@ func (server *Server) serveCodec(cc codec.Codec) {
 				break
 			}
 			req.h.Error = err.Error()
-			server.sendResponse(cc, &req.h, invalidRequest, sending)
+			server.sendResponse(cc, req.h, invalidRequest, sending)
 			continue
 		}
 		wg.Add(1)
@@ -163,14 +198,16 @@ func (server *Server) serveCodec(cc codec.Codec) {
 	_ = cc.Close()
 }
 
-func (server *Server) readRequestHeader(cc codec.Codec, h *codec.Header) error {
-	if err := cc.ReadHeader(h); err != nil {
+func (server *Server) readRequestHeader(cc codec.Codec) (*codec.Header, error) {
+	var h codec.Header
+	if err := cc.ReadHeader(&h); err != nil {
 		if errors.Is(err, io.EOF) {
-			return err
+			return nil, err
 		}
-		return fmt.Errorf("geerpc: read header: %w", err)
+		return nil, fmt.Errorf("geerpc: read header: %w", err)
 	}
-	return nil
+	h.Error = "" // a request carries no error; never echo one back
+	return &h, nil
 }
 
 // readRequest reads one frame. A nil request with an error means the stream
@@ -178,11 +215,11 @@ func (server *Server) readRequestHeader(cc codec.Codec, h *codec.Header) error {
 // was not, and the body has been consumed, so the caller answers with the
 // error and carries on.
 func (server *Server) readRequest(cc codec.Codec) (*request, error) {
-	req := new(request)
-	err := server.readRequestHeader(cc, &req.h)
+	h, err := server.readRequestHeader(cc)
 	if err != nil {
 		return nil, err
 	}
+	req := &request{h: h}
 	// This chapter's server takes a string argument and answers with a
 	// fixed reply; services come in day3.
 	req.argv = reflect.New(reflect.TypeFor[string]())
@@ -192,49 +229,9 @@ func (server *Server) readRequest(cc codec.Codec) (*request, error) {
 	return req, nil
 }
 
-// sender lets many goroutines write frames on one codec. Each frame is
-// written whole under the lock, and the buffer is flushed only by a writer
-// that sees nobody else waiting: frames that queue up while one is being
-// written leave together in one system call, and the last frame of a burst
-// always flushes.
-type sender struct {
-	mu sync.Mutex
-	// waiting counts the writers between lock and unlock, the one holding
-	// mu included; a Mutex cannot tell whether anyone is queued for it.
-	waiting atomic.Int32
-}
-
-func (s *sender) lock() {
-	s.waiting.Add(1)
-	s.mu.Lock()
-}
-
-// unlock flushes cc unless another writer is waiting, then releases the
-// lock; that writer will flush. A writer that finds nobody waiting yields
-// once before it decides: goroutines that are ready to write, such as the
-// handlers of requests that arrived in one packet, then queue up behind
-// it, and their frames leave with its own in one system call. A yield
-// costs far less than the write it saves. A failed flush closes cc: the buffer keeps
-// its error, so nothing more can be sent, and closing makes the reading
-// side fail too, so nobody waits for an answer that cannot come.
-func (s *sender) unlock(cc codec.Codec) error {
-	defer s.mu.Unlock()
-	if s.waiting.Add(-1) > 0 {
-		return nil
-	}
-	runtime.Gosched()
-	if s.waiting.Load() > 0 {
-		return nil
-	}
-	if err := cc.Flush(); err != nil {
-		_ = cc.Close()
-		return err
-	}
-	return nil
-}
-
-func (server *Server) sendResponse(cc codec.Codec, h *codec.Header, body any, sending *sender) {
-	sending.lock()
+func (server *Server) sendResponse(cc codec.Codec, h *codec.Header, body any, sending *sync.Mutex) {
+	sending.Lock()
+	defer sending.Unlock()
 	err := cc.Write(h, body)
 	if err != nil && h.Error == "" {
 		// The reply could not be encoded: tell the client instead of
@@ -243,16 +240,13 @@ func (server *Server) sendResponse(cc codec.Codec, h *codec.Header, body any, se
 		h.Error = err.Error()
 		err = cc.Write(h, invalidRequest)
 	}
-	if flushErr := sending.unlock(cc); err == nil {
-		err = flushErr
-	}
 	if err != nil {
 		server.logf("geerpc: write response: %v", err)
 	}
 }
 
-func (server *Server) handleRequest(cc codec.Codec, req *request, sending *sender, wg *sync.WaitGroup) {
+func (server *Server) handleRequest(cc codec.Codec, req *request, sending *sync.Mutex, wg *sync.WaitGroup) {
 	defer wg.Done()
 	req.replyv = reflect.ValueOf(fmt.Sprintf("geerpc resp %d", req.h.Seq))
-	server.sendResponse(cc, &req.h, req.replyv.Interface(), sending)
+	server.sendResponse(cc, req.h, req.replyv.Interface(), sending)
 }

@@ -36,14 +36,21 @@ func (call *Call) done() {
 // connection has failed.
 var ErrShutdown = errors.New("geerpc: connection is shut down")
 
+// ServerError is an error the server reported for a call: the method's
+// own error, an unknown method, an argument it could not decode. Any other
+// error of a call comes from the connection or the client itself, so
+// errors.As(err, new(ServerError)) tells the two apart.
+type ServerError string
+
+// Error returns the server's message as it is.
+func (e ServerError) Error() string { return string(e) }
+
 // Client multiplexes many concurrent calls over one connection. Requests
 // carry a sequence number; responses may come back in any order and are
 // matched to their call through the pending map.
 type Client struct {
 	cc      codec.Codec
-	opt     *Option
-	sending sender // one request is written whole before the next
-	header  codec.Header
+	sending sync.Mutex // one request is written whole before the next
 
 	mu       sync.Mutex // guards the fields below
 	seq      uint64
@@ -93,10 +100,10 @@ func (client *Client) removeCall(seq uint64) *Call {
 // terminateCalls fails every pending call; from now on registerCall
 // refuses new ones, so no call can wait for an answer that never comes.
 // It holds the sending mutex to wait out a send that is between
-// registerCall and Write, without counting as a writer (nothing to flush).
+// registerCall and Write: that send fails its call itself.
 func (client *Client) terminateCalls(err error) {
-	client.sending.mu.Lock()
-	defer client.sending.mu.Unlock()
+	client.sending.Lock()
+	defer client.sending.Unlock()
 	client.mu.Lock()
 	defer client.mu.Unlock()
 	client.shutdown = true
@@ -116,9 +123,8 @@ func (client *Client) terminateCalls(err error) {
 // receive reads responses until the connection fails.
 func (client *Client) receive() {
 	var err error
-	var h codec.Header // one for the loop: a new one per response is an allocation
 	for err == nil {
-		h = codec.Header{} // decoders leave fields a frame lacks untouched
+		var h codec.Header
 		if err = client.cc.ReadHeader(&h); err != nil {
 			break
 		}
@@ -129,7 +135,7 @@ func (client *Client) receive() {
 			// read the body anyway to stay in step.
 			err = client.cc.ReadBody(nil)
 		case h.Error != "":
-			call.Error = errors.New(h.Error)
+			call.Error = ServerError(h.Error)
 			err = client.cc.ReadBody(nil)
 			call.done()
 		default:
@@ -145,8 +151,8 @@ func (client *Client) receive() {
 }
 
 func (client *Client) send(call *Call) {
-	client.sending.lock()
-	defer func() { _ = client.sending.unlock(client.cc) }() // a failed flush closes the conn; receive reports it
+	client.sending.Lock()
+	defer client.sending.Unlock()
 
 	seq, err := client.registerCall(call)
 	if err != nil {
@@ -154,10 +160,8 @@ func (client *Client) send(call *Call) {
 		call.done()
 		return
 	}
-	client.header.ServiceMethod = call.ServiceMethod
-	client.header.Seq = seq
-	client.header.Error = ""
-	if err := client.cc.Write(&client.header, call.Args); err != nil {
+	h := &codec.Header{ServiceMethod: call.ServiceMethod, Seq: seq}
+	if err := client.cc.Write(h, call.Args); err != nil {
 		// The receive loop may have failed the call already.
 		if call := client.removeCall(seq); call != nil {
 			call.Error = err
@@ -166,10 +170,10 @@ func (client *Client) send(call *Call) {
 	}
 }
 
-// Go starts a call and returns at once; the call is sent on done when it
-// completes. A nil done gets a fresh channel. done must be buffered: an
-// unbuffered channel could block the receive loop, so such a call fails at
-// once (its Done then holds the call).
+// Go sends a call and returns without waiting for its answer; the call is
+// sent on done when it completes. A nil done gets a fresh channel. done
+// must be buffered: an unbuffered channel could block the receive loop, so
+// such a call fails at once (its Done then holds the call).
 func (client *Client) Go(serviceMethod string, args, reply any, done chan *Call) *Call {
 	call := &Call{ServiceMethod: serviceMethod, Args: args, Reply: reply, Done: done}
 	switch {
@@ -206,33 +210,24 @@ func parseOptions(opts ...*Option) (*Option, error) {
 	return &opt, nil
 }
 
-// NewClient sends the option on conn and returns a client using it.
+// NewClient sends the option on conn and returns a client using it. A nil
+// opt means DefaultOption; fields opt leaves zero get their defaults, as
+// with Dial.
 func NewClient(conn net.Conn, opt *Option) (*Client, error) {
+	opt, _ = parseOptions(opt) // one option cannot be too many
 	newCodec := codec.NewCodecFuncMap[opt.CodecType]
 	if newCodec == nil {
 		_ = conn.Close()
 		return nil, fmt.Errorf("geerpc: unknown codec type %q", opt.CodecType)
 	}
-	handshake, err := json.Marshal(opt)
-	if err != nil {
-		_ = conn.Close()
-		return nil, fmt.Errorf("geerpc: encode option: %w", err)
-	}
+	handshake, _ := json.Marshal(opt) // an Option always encodes
 	if _, err := conn.Write(append(handshake, '\n')); err != nil {
 		_ = conn.Close()
 		return nil, fmt.Errorf("geerpc: send option: %w", err)
 	}
-	return newClientCodec(newCodec(conn), opt), nil
-}
-
-func newClientCodec(cc codec.Codec, opt *Option) *Client {
-	client := &Client{
-		cc:      cc,
-		opt:     opt,
-		pending: make(map[uint64]*Call),
-	}
+	client := &Client{cc: newCodec(conn), pending: make(map[uint64]*Call)}
 	go client.receive()
-	return client
+	return client, nil
 }
 
 // Dial connects to a geerpc server at address.
