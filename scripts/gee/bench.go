@@ -18,8 +18,9 @@ import (
 	"time"
 )
 
-// Benchmarks name their sub-benchmarks after the implementation: Benchmark<Case>/<impl>. Ours is
-// "gee" or starts with "gee" (cluster-demo has one per balancer); every other name is a peer.
+// Benchmarks name their sub-benchmarks after the implementation: Benchmark<Case>/<impl>. Ours
+// start with "gee": "gee" is day8-performance, "gee-day7" is day7, and cluster-demo has one per
+// balancer ("gee-rr"); every other name is a peer.
 func isOurs(impl string) bool { return strings.HasPrefix(impl, "gee") }
 
 // mainPeers is, in order of preference, the peer each case's chart compares us with.
@@ -164,32 +165,136 @@ func pairedRatio(ours, peer benchResult) float64 {
 	return median(rs)
 }
 
-// mainRatio is ours ÷ the case's main peer, for the chart; ok is false when the case has none.
-func mainRatio(results []benchResult, c string) (ratio float64, peer string, ok bool) {
-	var gee *benchResult
+// The two chapters a framework's benchmarks compare with the peers: day8-performance runs as
+// "gee", day7 (the plain chapter before the speed work) as "gee-day7".
+const (
+	implDay8 = "gee"
+	implDay7 = "gee-day7"
+)
+
+// mainPeer is the peer a case is measured against: the first of mainPeers that ran in it.
+func mainPeer(results []benchResult, c string) (benchResult, bool) {
 	peers := map[string]benchResult{}
-	for i, r := range results {
-		if r.Case != c {
-			continue
-		}
-		if r.Impl == "gee" || gee == nil && isOurs(r.Impl) {
-			gee = &results[i]
-		} else if !isOurs(r.Impl) {
+	for _, r := range results {
+		if r.Case == c && !isOurs(r.Impl) && r.NsPerOp > 0 {
 			peers[r.Impl] = r
 		}
 	}
-	if gee == nil {
-		return 0, "", false
-	}
 	for _, p := range mainPeers {
-		if r, found := peers[p]; found && r.NsPerOp > 0 {
-			return pairedRatio(*gee, r), p, true
+		if r, found := peers[p]; found {
+			return r, true
 		}
 	}
-	return 0, "", false
+	return benchResult{}, false
+}
+
+// mainRatio is ours ÷ the case's main peer, for the chart: day8 ("gee") when the case has it,
+// else the first of ours (a cluster-demo balancer). ok is false when the case has no peer.
+func mainRatio(results []benchResult, c string) (ratio float64, peer string, ok bool) {
+	var ours *benchResult
+	for i, r := range results {
+		if r.Case == c && (r.Impl == implDay8 || ours == nil && isOurs(r.Impl)) {
+			ours = &results[i]
+		}
+	}
+	p, found := mainPeer(results, c)
+	if ours == nil || !found {
+		return 0, "", false
+	}
+	return pairedRatio(*ours, p), p.Impl, true
+}
+
+// A caseSummary is one case with day8 and day7 side by side against the main peer.
+type caseSummary struct {
+	Case             string
+	Day8, Day7, Peer *benchResult // nil when that side did not run
+	// Paired ratios of ns/op (0 when a side is missing): below 1 the first is faster.
+	Day8VsPeer, Day7VsPeer, Day8VsDay7 float64
+}
+
+// summarize makes a caseSummary for every case that ran day8 or day7, in the order of results.
+func summarize(results []benchResult) []caseSummary {
+	var out []caseSummary
+	index := map[string]int{}
+	for i := range results {
+		r := &results[i]
+		if r.Impl != implDay8 && r.Impl != implDay7 {
+			continue
+		}
+		k, seen := index[r.Case]
+		if !seen {
+			k = len(out)
+			index[r.Case] = k
+			out = append(out, caseSummary{Case: r.Case})
+			if p, ok := mainPeer(results, r.Case); ok {
+				out[k].Peer = &p
+			}
+		}
+		if r.Impl == implDay8 {
+			out[k].Day8 = r
+		} else {
+			out[k].Day7 = r
+		}
+	}
+	ratio := func(a, b *benchResult) float64 {
+		if a == nil || b == nil || b.NsPerOp == 0 {
+			return 0
+		}
+		return pairedRatio(*a, *b)
+	}
+	for k := range out {
+		s := &out[k]
+		s.Day8VsPeer, s.Day7VsPeer, s.Day8VsDay7 = ratio(s.Day8, s.Peer), ratio(s.Day7, s.Peer), ratio(s.Day8, s.Day7)
+	}
+	return out
+}
+
+// cells formats the summary row of a case: the peer's name, the three ratios, and ns/op, B/op
+// and allocs/op each as "day8 / day7 / peer".
+func (s caseSummary) cells() []string {
+	peer := "–"
+	if s.Peer != nil {
+		peer = s.Peer.Impl
+	}
+	three := func(f func(r *benchResult) string) string {
+		var parts []string
+		for _, r := range []*benchResult{s.Day8, s.Day7, s.Peer} {
+			if r == nil {
+				parts = append(parts, "–")
+			} else {
+				parts = append(parts, f(r))
+			}
+		}
+		return strings.Join(parts, " / ")
+	}
+	return []string{
+		s.Case, peer, fmtRatio(s.Day8VsPeer), fmtRatio(s.Day7VsPeer), fmtRatio(s.Day8VsDay7),
+		three(func(r *benchResult) string { return fmtNs(r.NsPerOp) }),
+		three(func(r *benchResult) string { return strconv.FormatFloat(r.BytesPerOp, 'f', 0, 64) }),
+		three(func(r *benchResult) string { return strconv.FormatFloat(r.AllocsPerOp, 'f', 0, 64) }),
+	}
+}
+
+var summaryHeader = []string{"case", "peer", "day8 ÷ peer", "day7 ÷ peer", "day8 ÷ day7",
+	"ns/op day8 / day7 / peer", "B/op day8 / day7 / peer", "allocs/op day8 / day7 / peer"}
+
+func fmtRatio(r float64) string {
+	if r == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f×", r)
 }
 
 func writeBenchTable(w io.Writer, results []benchResult) {
+	if sums := summarize(results); len(sums) > 0 {
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, strings.Join(summaryHeader, "\t")+"\t")
+		for _, s := range sums {
+			fmt.Fprintln(tw, strings.Join(s.cells(), "\t")+"\t")
+		}
+		tw.Flush()
+		fmt.Fprintln(w, "\nevery implementation:")
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "case\timpl\tns/op\tB/op\tallocs/op\t ours ÷ peer (ns/op)\t")
 	for _, r := range results {
@@ -204,6 +309,15 @@ func writeBenchTable(w io.Writer, results []benchResult) {
 
 func writeBenchMarkdown(w io.Writer, framework string, results []benchResult) {
 	fmt.Fprintf(w, "### %s\n\n", framework)
+	sums := summarize(results)
+	if len(sums) > 0 {
+		fmt.Fprintln(w, "| "+strings.Join(summaryHeader, " | ")+" |")
+		fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|")
+		for _, s := range sums {
+			fmt.Fprintln(w, "| "+strings.Join(s.cells(), " | ")+" |")
+		}
+		fmt.Fprintf(w, "\nEvery implementation of every case (ours are `%s` = day8 and `%s` = day7):\n\n", implDay8, implDay7)
+	}
 	fmt.Fprintln(w, "| case | impl | ns/op | B/op | allocs/op | ours ÷ peer (ns/op) |")
 	fmt.Fprintln(w, "|---|---|---:|---:|---:|---|")
 	for _, r := range results {
@@ -213,26 +327,54 @@ func writeBenchMarkdown(w io.Writer, framework string, results []benchResult) {
 		}
 		fmt.Fprintf(w, "| %s | %s | %s | %.0f | %.0f | %s |\n", r.Case, r.Impl, fmtNs(r.NsPerOp), r.BytesPerOp, r.AllocsPerOp, rat)
 	}
-	var cases, bars []string
-	top := 1.0
-	seen := map[string]bool{}
-	for _, r := range results {
-		if seen[r.Case] {
-			continue
-		}
-		seen[r.Case] = true
-		if rat, p, ok := mainRatio(results, r.Case); ok {
-			cases = append(cases, strconv.Quote(r.Case+" vs "+p))
-			bars = append(bars, fmt.Sprintf("%.2f", rat))
-			top = max(top, rat)
-		}
-	}
-	if len(cases) > 0 {
-		fmt.Fprintf(w, "\n```mermaid\nxychart-beta\n    title \"%s: our ns/op divided by the peer's (1.0 = as fast, lower is better)\"\n", framework)
-		fmt.Fprintf(w, "    x-axis [%s]\n    y-axis \"ratio\" 0 --> %.1f\n    bar [%s]\n    line [%s]\n```\n",
-			strings.Join(cases, ", "), top*1.2, strings.Join(bars, ", "), strings.TrimSuffix(strings.Repeat("1.0, ", len(cases)), ", "))
-	}
+	writeBenchChart(w, framework, results, sums)
 	fmt.Fprintln(w)
+}
+
+// writeBenchChart draws each case's ratio to its main peer: bars for day8 (or for our only
+// implementation), and a line for day7 when the framework has one.
+func writeBenchChart(w io.Writer, framework string, results []benchResult, sums []caseSummary) {
+	var cases, bars, day7 []string
+	top := 1.0
+	if len(sums) > 0 {
+		for _, s := range sums {
+			if s.Peer == nil {
+				continue
+			}
+			cases = append(cases, strconv.Quote(s.Case+" vs "+s.Peer.Impl))
+			bars = append(bars, fmt.Sprintf("%.2f", s.Day8VsPeer))
+			day7 = append(day7, fmt.Sprintf("%.2f", s.Day7VsPeer))
+			top = max(top, s.Day8VsPeer, s.Day7VsPeer)
+		}
+	} else {
+		seen := map[string]bool{}
+		for _, r := range results {
+			if seen[r.Case] {
+				continue
+			}
+			seen[r.Case] = true
+			if rat, p, ok := mainRatio(results, r.Case); ok {
+				cases = append(cases, strconv.Quote(r.Case+" vs "+p))
+				bars = append(bars, fmt.Sprintf("%.2f", rat))
+				top = max(top, rat)
+			}
+		}
+	}
+	if len(cases) == 0 {
+		return
+	}
+	title := framework + ": our ns/op divided by the peer's (1.0 = as fast, lower is better)"
+	if len(sums) > 0 {
+		title = framework + ": ns/op divided by the peer's, bars day8, line day7 (lower is better)"
+	}
+	fmt.Fprintf(w, "\n```mermaid\nxychart-beta\n    title %s\n    x-axis [%s]\n    y-axis \"ratio\" 0 --> %.1f\n    bar [%s]\n",
+		strconv.Quote(title), strings.Join(cases, ", "), top*1.2, strings.Join(bars, ", "))
+	if len(sums) > 0 {
+		fmt.Fprintf(w, "    line [%s]\n", strings.Join(day7, ", "))
+	} else {
+		fmt.Fprintf(w, "    line [%s]\n", strings.TrimSuffix(strings.Repeat("1.0, ", len(cases)), ", "))
+	}
+	fmt.Fprintln(w, "```")
 }
 
 func fmtNs(ns float64) string {
@@ -272,7 +414,7 @@ func runBench(e *env, args []string) error {
 	var md bytes.Buffer
 	cmdLine := strings.TrimSpace("go run ./scripts/gee bench " + strings.Join(args, " "))
 	fmt.Fprintf(&md, "Every number below comes from one run of\n\n    %s\n\n", cmdLine)
-	fmt.Fprintf(&md, "on %s, %s. The tool ran %d rounds; each round runs every benchmark once for %s\n(`-benchmem`), ours and its peers back to back. The tables show medians over the rounds, and the\nratio is the median of the per-round ratios of our ns/op to the peer's (below 1.0 we are faster).\n\n", machine(), time.Now().UTC().Format("2006-01-02"), *count, *benchtime)
+	fmt.Fprintf(&md, "on %s, %s. The tool ran %d rounds; each round runs every benchmark once for %s\n(`-benchmem`), ours and its peers back to back. The tables show medians over the rounds, and a\nratio is the median of the per-round ratios of ns/op (below 1.0 the first is faster).\n`%s` is day8-performance and `%s` is day7: the first table of each framework puts them side by\nside against the case's main peer, and day8 ÷ day7 is what the performance chapter bought.\n\n", machine(), time.Now().UTC().Format("2006-01-02"), *count, *benchtime, implDay8, implDay7)
 
 	failed := 0
 	for _, name := range chosen {

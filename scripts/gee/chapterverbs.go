@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
 )
 
 // runRun runs a chapter's demo with the reader's terminal attached.
@@ -24,10 +23,10 @@ func runRun(e *env, args []string) error {
 	return cmd.Run()
 }
 
-// testTargets turns the optional argument of test into chapters.
-func testTargets(args []string) ([]chapter, error) {
+// chapterTargets turns the optional framework or chapter argument of test and check into chapters.
+func chapterTargets(verbName string, args []string) ([]chapter, error) {
 	if len(args) > 1 {
-		return nil, usagef("test takes at most one framework or chapter")
+		return nil, usagef("%s takes at most one framework or chapter", verbName)
 	}
 	if len(args) == 0 {
 		return allChapters(), nil
@@ -43,7 +42,7 @@ func testTargets(args []string) ([]chapter, error) {
 
 // runTest runs the tests of the chosen chapters with the race detector, as the README does.
 func runTest(e *env, args []string) error {
-	chapters, err := testTargets(args)
+	chapters, err := chapterTargets("test", args)
 	if err != nil {
 		return err
 	}
@@ -57,104 +56,6 @@ func runTest(e *env, args []string) error {
 		return fmt.Errorf("tests failed: %w", err)
 	}
 	return nil
-}
-
-// A checkResult is one row of the check table.
-type checkResult struct {
-	chapter                                  chapter
-	listed, builds, hasTests, passes, hasDoc bool
-	problem                                  string // the first thing that failed, in words
-}
-
-func (r checkResult) ok() bool { return r.listed && r.builds && r.hasTests && r.passes && r.hasDoc }
-
-// runCheck checks every chapter: listed in go.work, builds, has tests, tests pass, has a doc page.
-func runCheck(e *env, args []string) error {
-	if len(args) > 0 {
-		return usagef("check takes no arguments")
-	}
-	listed, err := workspaceModules(e.root)
-	if err != nil {
-		return err
-	}
-	var results []checkResult
-	for _, c := range allChapters() {
-		r := checkChapter(e.root, c, listed)
-		results = append(results, r)
-		status := "ok  "
-		if !r.ok() {
-			status = "FAIL"
-		}
-		line := fmt.Sprintf("%s %s", status, c.Path())
-		if r.problem != "" {
-			line += ": " + r.problem
-		}
-		fmt.Fprintln(e.stdout, line)
-	}
-
-	fmt.Fprintln(e.stdout)
-	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "chapter\tgo.work\tbuilds\ttests\tpass\tdoc")
-	mark := func(b bool) string {
-		if b {
-			return "yes"
-		}
-		return "NO"
-	}
-	failed := 0
-	for _, r := range results {
-		if !r.ok() {
-			failed++
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.chapter.Path(), mark(r.listed), mark(r.builds),
-			mark(r.hasTests), mark(r.passes), mark(r.hasDoc))
-	}
-	tw.Flush()
-	fmt.Fprintf(e.stdout, "\n%d chapters, %d failed\n", len(results), failed)
-	if failed > 0 {
-		return fmt.Errorf("%d of %d chapters failed", failed, len(results))
-	}
-	return checkExerciseCopies(e) // issue 16: each exercise copy compiles, is vet clean, fails its tests
-}
-
-func checkChapter(root string, c chapter, listed map[string]bool) checkResult {
-	r := checkResult{chapter: c}
-	fail := func(p string) {
-		if r.problem == "" {
-			r.problem = p
-		}
-	}
-	dir := filepath.Join(root, c.Path())
-	r.listed = listed[c.Path()]
-	if !r.listed {
-		fail("not listed in go.work")
-	}
-	r.hasDoc = fileExists(filepath.Join(root, c.DocPath()))
-	if !fileExists(filepath.Join(dir, "go.mod")) {
-		fail("no go.mod")
-		return r
-	}
-	r.hasTests = hasTestFiles(dir)
-	if !r.hasTests {
-		fail("no tests")
-	}
-	pkgs := "./" + c.Path() + "/..."
-	if out, err := goCmd(root, "build", pkgs); err != nil {
-		fail("does not build: " + firstLine(out))
-	} else {
-		r.builds = true
-	}
-	if r.builds && r.hasTests {
-		if out, err := goCmd(root, "test", "-race", pkgs); err != nil {
-			fail("tests fail: " + firstFailure(out))
-		} else {
-			r.passes = true
-		}
-	}
-	if !r.hasDoc {
-		fail("no doc page " + c.DocPath())
-	}
-	return r
 }
 
 func goCmd(dir string, args ...string) (string, error) {

@@ -61,69 +61,8 @@ func TestListShowsEveryChapterWithTitle(t *testing.T) {
 			t.Errorf("list does not show the title of %s", c.Path())
 		}
 	}
-	if n := len(allChapters()); n != 29 {
-		t.Errorf("%d chapters in the map, want 4×7 + cluster-demo", n)
-	}
-}
-
-func writeFiles(t *testing.T, root string, files map[string]string) {
-	t.Helper()
-	for name, text := range files {
-		path := filepath.Join(root, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-func TestDiffLeavesOutChapterRenamesAndShowsTheStep(t *testing.T) {
-	root := t.TempDir()
-	writeFiles(t, root, map[string]string{
-		"fw/day1-a/go.mod":     "module fw/day1-a\n\ngo 1.26\n",
-		"fw/day1-a/main.go":    "package main\n\nimport \"fw/day1-a/gee\"\n\nfunc main() {\n\tgee.Run()\n}\n",
-		"fw/day1-a/gee/gee.go": "package gee\n\nfunc Run() {}\n",
-		"fw/day1-a/gone.txt":   "old\n",
-		"fw/day2-b/go.mod":     "module fw/day2-b\n\ngo 1.26\n",
-		"fw/day2-b/main.go":    "package main\n\nimport \"fw/day2-b/gee\"\n\nfunc main() {\n\tgee.Use()\n\tgee.Run()\n}\n",
-		"fw/day2-b/gee/gee.go": "package gee\n\nfunc Run() {}\n",
-		"fw/day2-b/gee/mw.go":  "package gee\n\nfunc Use() {}\n",
-	})
-	var out bytes.Buffer
-	if err := diffChapters(&out, root, "fw/day1-a", "fw/day2-b"); err != nil {
-		t.Fatal(err)
-	}
-	got := out.String()
-	for _, noise := range []string{"go.mod", "-import", "+import", "gee/gee.go"} {
-		if strings.Contains(got, noise) {
-			t.Errorf("diff shows rename noise %q:\n%s", noise, got)
-		}
-	}
-	for _, step := range []string{
-		"--- /dev/null\n+++ fw/day2-b/gee/mw.go\n@@ -0,0 +1,3 @@\n+package gee\n+\n+func Use() {}\n",
-		"--- fw/day1-a/gone.txt\n+++ /dev/null\n@@ -1,1 +0,0 @@\n-old\n",
-		"+\tgee.Use()\n",
-	} {
-		if !strings.Contains(got, step) {
-			t.Errorf("diff lacks %q:\n%s", step, got)
-		}
-	}
-}
-
-func TestHunksKeepThreeLinesOfContext(t *testing.T) {
-	var a, b []string
-	for i := 1; i <= 20; i++ {
-		a = append(a, strings.Repeat("x", i)+"\n")
-	}
-	b = append(b, a...)
-	b[9] = "changed\n"
-	var out bytes.Buffer
-	writeHunks(&out, a, b, 3)
-	want := "@@ -7,7 +7,7 @@\n " + a[6] + " " + a[7] + " " + a[8] + "-" + a[9] + "+changed\n " + a[10] + " " + a[11] + " " + a[12]
-	if got := out.String(); got != want {
-		t.Fatalf("got hunk:\n%s\nwant:\n%s", got, want)
+	if n := len(allChapters()); n != 33 {
+		t.Errorf("%d chapters in the map, want 4×8 + cluster-demo", n)
 	}
 }
 
@@ -288,5 +227,90 @@ func TestPairedRatioIgnoresASlowSpellThatHitsBothSides(t *testing.T) {
 	uneven := benchResult{NsPerOp: 50, RoundNs: []float64{50}}
 	if r := pairedRatio(uneven, peer); r != 0.5 {
 		t.Fatalf("without matching rounds the medians divide: got %v", r)
+	}
+}
+
+const benchDay7Output = `BenchmarkStatic/gee-2         	1000	   50 ns/op	   0 B/op	   0 allocs/op
+BenchmarkStatic/gee-day7-2    	1000	  100 ns/op	  16 B/op	   1 allocs/op
+BenchmarkStatic/httprouter-2  	1000	   90 ns/op	   0 B/op	   0 allocs/op
+BenchmarkStatic/gin-2         	1000	   80 ns/op	   0 B/op	   0 allocs/op
+BenchmarkStatic/gee-2         	1000	  150 ns/op	   0 B/op	   0 allocs/op
+BenchmarkStatic/gee-day7-2    	1000	  200 ns/op	  16 B/op	   1 allocs/op
+BenchmarkStatic/httprouter-2  	1000	  290 ns/op	   0 B/op	   0 allocs/op
+BenchmarkStatic/gin-2         	1000	  250 ns/op	   0 B/op	   0 allocs/op
+BenchmarkStatic/gee-2         	1000	   60 ns/op	   0 B/op	   0 allocs/op
+BenchmarkStatic/gee-day7-2    	1000	  120 ns/op	  16 B/op	   1 allocs/op
+BenchmarkStatic/httprouter-2  	1000	  100 ns/op	   0 B/op	   0 allocs/op
+BenchmarkStatic/gin-2         	1000	  100 ns/op	   0 B/op	   0 allocs/op
+BenchmarkRing/peers=8/gee-2   	1000	   40 ns/op	   0 B/op	   0 allocs/op
+BenchmarkRing/peers=8/groupcache-2 	1000	   80 ns/op	  16 B/op	   1 allocs/op
+BenchmarkUnary/gee-rr         	1000	  200 ns/op	   5 B/op	   1 allocs/op
+BenchmarkUnary/round_robin    	1000	  100 ns/op	   5 B/op	   1 allocs/op
+`
+
+func TestBenchSummaryPutsDay8AndDay7SideBySideAgainstTheMainPeer(t *testing.T) {
+	res := parseBench(strings.NewReader(benchDay7Output))
+	sums := summarize(res)
+	if len(sums) != 2 {
+		t.Fatalf("want a summary for Static and Ring/peers=8 (Unary has neither day), got %+v", sums)
+	}
+	s := sums[0]
+	if s.Case != "Static" || s.Day8 == nil || s.Day7 == nil || s.Peer == nil || s.Peer.Impl != "gin" {
+		t.Fatalf("Static summary: %+v", s)
+	}
+	// Per round: day8/gin 50/80, 150/250, 60/100 → median 0.6; day7/gin 1.25, 0.8, 1.2 → 1.2;
+	// day8/day7 0.5, 0.75, 0.5 → 0.5. Medians alone would give 60/100, 120/100 and 60/120.
+	for _, c := range []struct {
+		name      string
+		got, want float64
+	}{{"day8 ÷ gin", s.Day8VsPeer, 0.6}, {"day7 ÷ gin", s.Day7VsPeer, 1.2}, {"day8 ÷ day7", s.Day8VsDay7, 0.5}} {
+		if c.got < c.want-1e-9 || c.got > c.want+1e-9 {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+	ring := sums[1]
+	if ring.Case != "Ring/peers=8" || ring.Day7 != nil || ring.Day8VsPeer != 0.5 || ring.Day7VsPeer != 0 || ring.Day8VsDay7 != 0 {
+		t.Errorf("Ring summary: %+v", ring)
+	}
+
+	var md bytes.Buffer
+	writeBenchMarkdown(&md, "gee-web", res)
+	got := md.String()
+	for _, want := range []string{
+		"| case | peer | day8 ÷ peer | day7 ÷ peer | day8 ÷ day7 | ns/op day8 / day7 / peer | B/op day8 / day7 / peer | allocs/op day8 / day7 / peer |",
+		"| Static | gin | 0.60× | 1.20× | 0.50× | 60.0 / 120 / 100 | 0 / 16 / 0 | 0 / 1 / 0 |",
+		"| Ring/peers=8 | groupcache | 0.50× | – | – | 40.0 / – / 80.0 | 0 / – / 16 | 0 / – / 1 |",
+		"| Static | gee-day7 | 120 | 16 | 1 | 1.11× httprouter, 1.20× gin |",
+		"x-axis [\"Static vs gin\", \"Ring/peers=8 vs groupcache\"]",
+		"bar [0.60, 0.50]\n    line [1.20, 0.00]\n```",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, got)
+		}
+	}
+	var text bytes.Buffer
+	writeBenchTable(&text, res)
+	if !strings.Contains(text.String(), "every implementation:") || !strings.Contains(text.String(), "60.0 / 120 / 100") {
+		t.Errorf("terminal table:\n%s", text.String())
+	}
+}
+
+func TestBenchWithoutDaysKeepsOneRowPerImplementation(t *testing.T) {
+	res := parseBench(strings.NewReader(benchOutput)) // gee only (Static) and a cluster-demo balancer (Unary)
+	unary := []benchResult{}
+	for _, r := range res {
+		if r.Case == "Unary" {
+			unary = append(unary, r)
+		}
+	}
+	if len(summarize(unary)) != 0 {
+		t.Fatal("a case without gee and gee-day7 got a summary row")
+	}
+	var md bytes.Buffer
+	writeBenchMarkdown(&md, "cluster-demo", unary)
+	got := md.String()
+	if strings.Contains(got, "day8 ÷ day7") || !strings.Contains(got, "| Unary | gee-rr | 200 | 5 | 1 | 2.00× round_robin |") ||
+		!strings.Contains(got, "bar [2.00]\n    line [1.0]") {
+		t.Errorf("cluster-demo markdown:\n%s", got)
 	}
 }

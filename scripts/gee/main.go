@@ -3,10 +3,10 @@
 // the benchmarks, and takes a reader on a tour of every framework's final chapter.
 //
 //	go run ./scripts/gee list
-//	go run ./scripts/gee diff gee-web/day4-group
+//	go run ./scripts/gee diff [--code] [--stat] gee-web/day4-group
 //	go run ./scripts/gee run gee-web/day3-router [args...]
 //	go run ./scripts/gee test [gee-web | gee-web/day3-router]
-//	go run ./scripts/gee check
+//	go run ./scripts/gee check [-skip-tests] [gee-web | gee-web/day3-router]
 //	go run ./scripts/gee tour [framework]
 //	go run ./scripts/gee bench [-count n] [-benchtime d] [-md file] [framework]
 //	go run ./scripts/gee exercise start|check|hint|solution|reset|audit ...
@@ -43,10 +43,10 @@ type env struct {
 
 var verbs = []verb{
 	{"list", "list", runList},
-	{"diff", "diff <framework>/<chapter>", runDiff},
+	{"diff", "diff [--code] [--stat] <framework>/<chapter>", runDiff},
 	{"run", "run <framework>/<chapter> [args...]", runRun},
 	{"test", "test [<framework> | <framework>/<chapter>]", runTest},
-	{"check", "check", runCheck},
+	{"check", checkUsage, runCheck},
 	{"tour", "tour [<framework>]", runTour},
 	{"bench", "bench [-count n] [-benchtime d] [-md file] [<framework>]", runBench},
 	{"exercise", "exercise start|check|hint|solution|reset|audit <framework>/<chapter> ... (see exercise help)", runExercise},
@@ -59,6 +59,9 @@ func verbNames() string {
 	}
 	return strings.Join(names, ", ")
 }
+
+// findRoot finds the repo; tests point it at a folder of their own.
+var findRoot = repoRoot
 
 func main() {
 	os.Exit(gee(os.Args[1:], os.Stdout, os.Stderr))
@@ -87,7 +90,7 @@ func gee(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gee: unknown verb %q; valid verbs: %s\n", args[0], verbNames())
 		return 2
 	}
-	root, err := repoRoot()
+	root, err := findRoot()
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
