@@ -226,7 +226,7 @@ func exAuditTargets(args []string) ([]string, error) {
 
 // exAuditCmd blanks one function at a time and requires a failing test for each.
 func exAuditCmd(e *env, args []string) error {
-	flags, rest, err := exSplitFlags(args, map[string]bool{"fresh": false, "timeout": true, "whole": false})
+	flags, rest, err := exSplitFlags(args, map[string]bool{"fresh": false, "timeout": true, "whole": false, "md": true})
 	if err != nil {
 		return err
 	}
@@ -250,28 +250,48 @@ func exAuditCmd(e *env, args []string) error {
 	}
 	start := time.Now()
 	var gaps, problems []string
+	var md strings.Builder
 	total := 0
 	for _, name := range names {
 		ex, err := exLoad(e.root, name)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("%s: %v", name, err))
 			fmt.Fprintf(e.stdout, "%s: ERROR %v\n\n", name, err)
+			fmt.Fprintf(&md, "\n### %s: ERROR\n\n%v\n", name, err)
 			continue
 		}
 		rows, err := exAudit(e.root, ex, fresh, timeout, e.stdout)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("%s: %v", name, err))
 			fmt.Fprintf(e.stdout, "  ERROR %v\n\n", err)
+			fmt.Fprintf(&md, "\n### %s: ERROR\n\n%v\n", name, err)
 			continue
 		}
 		total += len(rows)
+		n := 0
 		for _, r := range rows {
 			if r.caught.Test == "" {
 				gaps = append(gaps, name+" "+r.id)
+				n++
 			}
 		}
+		fmt.Fprintf(&md, "\n### %s: %s, %s\n\n| function | caught by |\n|---|---|\n", name, exPlural(len(rows), "function"), exPlural(n, "gap"))
+		for i, r := range rows {
+			fmt.Fprintf(&md, "| `%s` | %s |\n", r.id, exCatcherText(ex.Funcs[i], r.caught))
+		}
 	}
-	fmt.Fprintf(e.stdout, "audit: %d exercises, %d functions, %d gaps, %d errors (%s)\n", len(names), total, len(gaps), len(problems), exRound(time.Since(start)))
+	summary := fmt.Sprintf("audit: %s, %s, %s, %s", exPlural(len(names), "exercise"), exPlural(total, "function"),
+		exPlural(len(gaps), "gap"), exPlural(len(problems), "error"))
+	fmt.Fprintf(e.stdout, "%s (%s)\n", summary, exRound(time.Since(start)))
+	if file, ok := flags["md"]; ok {
+		head := fmt.Sprintf("%s.\n", strings.TrimPrefix(summary, "audit: "))
+		for _, g := range gaps {
+			head += fmt.Sprintf("\n- GAP %s", g)
+		}
+		if err := exWriteAuditDoc(file, head+"\n"+md.String()); err != nil {
+			return err
+		}
+	}
 	for _, g := range gaps {
 		fmt.Fprintf(e.stdout, "  GAP %s\n", g)
 	}
@@ -396,4 +416,27 @@ func exSaveAuditCache(path string, c *exAuditCache) error {
 		return err
 	}
 	return os.WriteFile(path, append(data, '\n'), 0o644)
+}
+
+// The audit's part of a doc page lies between these markers; the rest of the page is prose.
+const (
+	exAuditStart = "<!-- audit:start -->"
+	exAuditEnd   = "<!-- audit:end -->"
+)
+
+// exWriteAuditDoc puts the audit's tables between the markers of file, or at its end.
+func exWriteAuditDoc(file, generated string) error {
+	old, err := os.ReadFile(file)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	text := string(old)
+	block := exAuditStart + "\n" + strings.TrimSpace(generated) + "\n" + exAuditEnd
+	i, j := strings.Index(text, exAuditStart), strings.Index(text, exAuditEnd)
+	if i >= 0 && j > i {
+		text = text[:i] + block + text[j+len(exAuditEnd):]
+	} else {
+		text = strings.TrimRight(text, "\n") + "\n\n" + block + "\n"
+	}
+	return os.WriteFile(file, []byte(text), 0o644)
 }

@@ -511,9 +511,19 @@ func TestExerciseCheckAuditAndWholeCopyCheckOnTheToy(t *testing.T) {
 		}
 	}
 
-	out, err = runExerciseIn(t, root, "audit", "toy/day2-more")
+	doc := filepath.Join(root, "exercises.md")
+	exWriteFiles(t, root, map[string]string{"exercises.md": "# Exercises\n\nprose\n\n" + exAuditStart + "\nold\n" + exAuditEnd + "\n\nmore prose\n"})
+	out, err = runExerciseIn(t, root, "audit", "-md", doc, "toy/day2-more")
 	if err == nil || !regexp.MustCompile(`Untested +GAP`).MatchString(out) || !regexp.MustCompile(`Split +TestSplit`).MatchString(out) {
 		t.Fatalf("audit: err %v\n%s", err, out)
+	}
+	md, _ := os.ReadFile(doc)
+	for _, want := range []string{"# Exercises\n\nprose\n\n" + exAuditStart + "\n1 exercise, 6 functions, 1 gap, 0 errors.\n\n- GAP toy/day2-more Untested",
+		"### toy/day2-more: 6 functions, 1 gap\n\n| function | caught by |\n|---|---|\n| `init` | TestTwice |\n",
+		"| `Untested` | GAP |\n" + exAuditEnd + "\n\nmore prose\n"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("audit doc lacks %q:\n%s", want, md)
+		}
 	}
 	ex, err := exLoad(root, "toy/day2-more")
 	if err != nil {
