@@ -21,6 +21,7 @@ type exCaught struct {
 	Pkg    string `json:"pkg"`  // package folder of the test, relative to the module root
 	Test   string `json:"test"` // "" when no test failed: a gap
 	Detail string `json:"detail,omitempty"`
+	Error  string `json:"-"` // the audit could not judge (the blanked copy did not build): never cached
 }
 
 // exTestDeps returns, per test package, every package its test binary links: a function of
@@ -270,7 +271,10 @@ func exAuditCmd(e *env, args []string) error {
 		total += len(rows)
 		n := 0
 		for _, r := range rows {
-			if r.caught.Test == "" {
+			switch {
+			case r.caught.Error != "":
+				problems = append(problems, fmt.Sprintf("%s %s: %s", name, r.id, r.caught.Error))
+			case r.caught.Test == "":
 				gaps = append(gaps, name+" "+r.id)
 				n++
 			}
@@ -359,14 +363,15 @@ func exAudit(root string, ex *exercise, fresh bool, timeout time.Duration, w io.
 			}
 			c, err = exAuditOne(dst, env, namer, f, exOrderPkgs(pkgs, deps, ex.ModPath, map[string]bool{f.Dir: true}), bins, timeout)
 			if err != nil {
-				return nil, fmt.Errorf("%s: %w", f.ID, err)
-			}
-			cache.Results[f.ID] = c
-			if err := exSaveAuditCache(cachePath, cache); err != nil {
-				return nil, err
+				c = exCaught{Error: exShorten(strings.ReplaceAll(err.Error(), "\n", " "), 300)}
+			} else {
+				cache.Results[f.ID] = c
+				if err := exSaveAuditCache(cachePath, cache); err != nil {
+					return nil, err
+				}
 			}
 		}
-		if c.Test == "" {
+		if c.Test == "" && c.Error == "" {
 			gaps++
 		}
 		fmt.Fprintf(w, "  %-34s %s\n", f.ID, exCatcherText(f, c))
@@ -379,6 +384,9 @@ func exAudit(root string, ex *exercise, fresh bool, timeout time.Duration, w io.
 // exCatcherText is an audit verdict for people: the catching test (and its package when the
 // test lives elsewhere), or GAP.
 func exCatcherText(f exFunc, c exCaught) string {
+	if c.Error != "" {
+		return "ERROR " + c.Error
+	}
 	if c.Test == "" {
 		return "GAP"
 	}
