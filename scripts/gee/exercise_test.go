@@ -656,3 +656,12 @@ func exImportText(t *testing.T, src []byte) string {
 	}
 	return ""
 }
+
+func TestExerciseTaskLinksPointIntoTheCopyOrBackIntoTheRepo(t *testing.T) {
+	text := "[trie.go](../../gee-web/day3-router/gee/trie.go#L3), [day2](day2-context.md), [site](https://go.dev), [top](#why)"
+	got := exRelink(text, "docs/gee-web", "gee-web/day3-router", 3)
+	want := "[trie.go](gee/trie.go#L3), [day2](../../../docs/gee-web/day2-context.md), [site](https://go.dev), [top](#why)"
+	if got != want {
+		t.Fatalf("relinked\n%s\nwant\n%s", got, want)
+	}
+}
