@@ -24,9 +24,10 @@ func BenchmarkGroupGetHit(b *testing.B) {
 	b.Run("gee", func(b *testing.B) {
 		geeGroups++ // each run needs a fresh name: NewGroup refuses duplicates
 		g := geecache.NewGroup(fmt.Sprint("bench-hit-", geeGroups), 64<<20, geecache.GetterFunc(
-			func(string) ([]byte, error) { return cases.Value, nil }))
+			func(context.Context, string) ([]byte, error) { return cases.Value, nil }))
+		ctx := context.Background()
 		cases.GetHit(b,
-			func(key string) error { _, err := g.Get(key); return err },
+			func(key string) error { _, err := g.Get(ctx, key); return err },
 			func() int64 { return g.Stats().LocalLoads })
 	})
 

@@ -7,6 +7,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -33,7 +34,7 @@ func main() {
 // newScores creates the group name backed by db, logging each load to w.
 func newScores(name string, w io.Writer) *geecache.Group {
 	return geecache.NewGroup(name, 2<<10, geecache.GetterFunc(
-		func(key string) ([]byte, error) {
+		func(_ context.Context, key string) ([]byte, error) {
 			fmt.Fprintln(w, "[SlowDB] search key", key)
 			if v, ok := db[key]; ok {
 				return []byte(v), nil
@@ -45,7 +46,7 @@ func newScores(name string, w io.Writer) *geecache.Group {
 // run reads a few keys, some twice, and prints what it got and the stats.
 func run(w io.Writer, scores *geecache.Group) {
 	for _, key := range []string{"Tom", "Jack", "Tom", "Jack", "unknown", ""} {
-		v, err := scores.Get(key)
+		v, err := scores.Get(context.Background(), key)
 		if err != nil {
 			fmt.Fprintf(w, "get %q: error: %v\n", key, err)
 			continue

@@ -7,7 +7,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log"
@@ -16,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"gee-cache/day3-http-server/geecache"
 )
@@ -27,7 +27,7 @@ var db = map[string]string{
 }
 
 // slowDB is the demo's data source; it logs every load.
-func slowDB(key string) ([]byte, error) {
+func slowDB(_ context.Context, key string) ([]byte, error) {
 	log.Println("[SlowDB] search key", key)
 	if v, ok := db[key]; ok {
 		return []byte(v), nil
@@ -52,17 +52,35 @@ func main() {
 		log.Fatal(err)
 	}
 	addr := "http://" + ln.Addr().String()
-	srv := &http.Server{Handler: geecache.NewHTTPPool(addr)}
 	log.Println("geecache is running at", addr)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	go func() {
-		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			log.Fatal(err)
-		}
-	}()
-	<-ctx.Done()
-	srv.Shutdown(context.Background())
+	if err := serve(ctx, ln, geecache.NewHTTPPool(addr), shutdownGrace); err != nil {
+		log.Fatal(err)
+	}
 	log.Println("stopped")
+}
+
+// shutdownGrace is how long a stopping node waits for requests in flight.
+const shutdownGrace = 5 * time.Second
+
+// serve serves h on ln until ctx is done, then stops: requests in flight
+// get grace to finish, then their connections are closed, which cancels
+// their contexts and so the loads they are waiting for.
+func serve(ctx context.Context, ln net.Listener, h http.Handler, grace time.Duration) error {
+	srv := &http.Server{Handler: h}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if srv.Shutdown(ctx) != nil {
+		return srv.Close()
+	}
+	return nil
 }

@@ -1,25 +1,30 @@
 package main
 
 import (
-	"encoding/json"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"gee-cache/day5-multi-nodes/geecache"
 )
 
-func TestAPIHandler(t *testing.T) {
-	name := groupName(t)
+func TestAPIAnswersUsers(t *testing.T) {
 	prev := log.Writer()
 	log.SetOutput(io.Discard) // slowDB logs each load
 	defer log.SetOutput(prev)
-	g := geecache.NewGroup(name, 0, slowDB(0))
-	srv := httptest.NewServer(apiHandler(g))
+	g := geecache.NewGroup(groupName(t), 2<<10, slowDB(0))
+	srv := httptest.NewUnstartedServer(nil)
+	self := "http://" + srv.Listener.Addr().String()
+	srv.Config.Handler = node(g, self, []string{self}, true)
+	srv.Start()
 	defer srv.Close()
 
 	tests := []struct {
@@ -43,18 +48,63 @@ func TestAPIHandler(t *testing.T) {
 			t.Errorf("GET %s = %d %q; want %d %q", tt.path, resp.StatusCode, body, tt.status, tt.body)
 		}
 	}
+	if s := g.Stats(); s.Gets != 3 || s.Hits != 1 || s.LocalLoads != 1 || s.LocalLoadErrs != 1 {
+		t.Fatalf("stats = %+v; want 3 gets, 1 hit, 1 load, 1 load error", s)
+	}
+}
 
-	resp, err := http.Get(srv.URL + "/api/stats")
+// within waits at most d for a value from c: a bound on something that
+// must happen, not a sleep.
+func within[T any](t *testing.T, c <-chan T, d time.Duration, what string) T {
+	t.Helper()
+	select {
+	case v := <-c:
+		return v
+	case <-time.After(d):
+		t.Fatalf("%s took longer than %v", what, d)
+		panic("unreachable")
+	}
+}
+
+func TestShutdownIsBoundedWithALoadInFlight(t *testing.T) {
+	prev := log.Writer()
+	log.SetOutput(io.Discard)
+	defer log.SetOutput(prev)
+	loading, loadErr := make(chan struct{}), make(chan error, 1)
+	slow := slowDB(time.Hour) // a load that would not end before the test does
+	g := geecache.NewGroup(groupName(t), 2<<10, geecache.GetterFunc(func(ctx context.Context, key string) ([]byte, error) {
+		close(loading)
+		v, err := slow(ctx, key)
+		loadErr <- err
+		return v, err
+	}))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	var s geecache.Stats
-	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
-		t.Fatal(err)
+	self := "http://" + ln.Addr().String()
+	ctx, stop := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- serve(ctx, ln, node(g, self, []string{self}, true), 50*time.Millisecond) }()
+	answered := make(chan error, 1)
+	go func() {
+		resp, err := http.Get(self + "/api?key=Tom")
+		if err == nil {
+			resp.Body.Close()
+		}
+		answered <- err
+	}()
+	within(t, loading, 5*time.Second, "the load to start")
+	stop() // what SIGTERM does in main
+
+	if err := within(t, served, 5*time.Second, "shutting down"); err != nil {
+		t.Fatalf("serve = %v; want nil after the forced close", err)
 	}
-	if s.Gets != 3 || s.Hits != 1 || s.LocalLoads != 1 || s.LocalLoadErrs != 1 {
-		t.Fatalf("stats = %+v; want 3 gets, 1 hit, 1 load, 1 load error", s)
+	if err := within(t, loadErr, 5*time.Second, "the load to see the shutdown"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("the load ended with %v; want context.Canceled", err)
+	}
+	if err := within(t, answered, 5*time.Second, "the client's request to end"); err == nil {
+		t.Fatal("the client got an answer from a load that was cancelled")
 	}
 }
 

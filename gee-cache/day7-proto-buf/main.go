@@ -1,19 +1,14 @@
-// Command day7-proto-buf runs one node of a geecache cluster, and
-// optionally the API server that users query.
-//
-// Start three nodes, the third with the API server:
+// Command day7-proto-buf runs one node of a geecache cluster. Start three,
+// the third also answering users at /api?key=K, and ask it:
 //
 //	go run ./gee-cache/day7-proto-buf -port 8001 &
 //	go run ./gee-cache/day7-proto-buf -port 8002 &
 //	go run ./gee-cache/day7-proto-buf -port 8003 -api &
-//	curl "http://localhost:9999/api?key=Tom"
-//	curl http://localhost:9999/api/stats
+//	curl "http://localhost:8003/api?key=Tom"
 package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"log"
@@ -28,7 +23,6 @@ import (
 	"gee-cache/day7-proto-buf/geecache"
 )
 
-// db is the slow data source behind the cache.
 var db = map[string]string{
 	"Tom":  "630",
 	"Jack": "589",
@@ -40,60 +34,17 @@ var db = map[string]string{
 	"Leo":  "612",
 }
 
-const usage = `Usage: day7-proto-buf [-port 8001] [-peers URL,URL,...] [-api] [-apiaddr localhost:9999]
-
-Runs one geecache node serving the group "scores" to its peers. Start three
-nodes, the third also with the API server users talk to:
-
-  go run ./gee-cache/day7-proto-buf -port 8001 &
-  go run ./gee-cache/day7-proto-buf -port 8002 &
-  go run ./gee-cache/day7-proto-buf -port 8003 -api &
-  curl "http://localhost:9999/api?key=Tom"      # a value
-  curl "http://localhost:9999/api/stats"        # this node's group statistics
-
-Every node must get the same -peers list (its own URL included).
-
-`
-
-func main() {
-	port := flag.Int("port", 8001, "port of this cache node (listens on 127.0.0.1)")
-	peers := flag.String("peers", "http://localhost:8001,http://localhost:8002,http://localhost:8003",
-		"comma-separated base URLs of all cache nodes, this one included")
-	api := flag.Bool("api", false, "also start the API server")
-	apiAddr := flag.String("apiaddr", "localhost:9999", "address of the API server")
-	delay := flag.Duration("dbdelay", 50*time.Millisecond, "how slow the slow database is")
-	flag.Usage = func() {
-		fmt.Fprint(flag.CommandLine.Output(), usage)
-		flag.PrintDefaults()
-	}
-	flag.Parse()
-
-	scores := geecache.NewGroup("scores", 2<<10, slowDB(*delay))
-
-	self := fmt.Sprintf("http://127.0.0.1:%d", *port)
-	pool := geecache.NewHTTPPool(self)
-	pool.Set(strings.Split(*peers, ",")...)
-	scores.RegisterPeers(pool)
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	servers := []*http.Server{serve(fmt.Sprintf("127.0.0.1:%d", *port), pool, "geecache node")}
-	if *api {
-		servers = append(servers, serve(strings.TrimPrefix(*apiAddr, "http://"), apiHandler(scores), "api server"))
-	}
-	<-ctx.Done()
-	for _, srv := range servers {
-		srv.Shutdown(context.Background())
-	}
-	log.Println("stopped")
-}
-
-// slowDB is the demo's data source: every load is logged (the tour counts
-// these lines) and takes delay.
+// slowDB is the demo's data source: every load is logged and takes delay,
+// unless the Get that asked for it gives up first.
 func slowDB(delay time.Duration) geecache.GetterFunc {
-	return func(key string) ([]byte, error) {
+	return func(ctx context.Context, key string) ([]byte, error) {
 		log.Println("[SlowDB] search key", key)
-		time.Sleep(delay)
+		select {
+		case <-time.After(delay):
+		case <-ctx.Done():
+			log.Printf("[SlowDB] gave up on key %s: %v", key, ctx.Err())
+			return nil, ctx.Err()
+		}
 		if v, ok := db[key]; ok {
 			return []byte(v), nil
 		}
@@ -101,44 +52,84 @@ func slowDB(delay time.Duration) geecache.GetterFunc {
 	}
 }
 
-// serve listens on addr, says so, and serves h until Shutdown.
-func serve(addr string, h http.Handler, what string) *http.Server {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		log.Fatalf("%s: %v", what, err)
+func main() {
+	port := flag.Int("port", 8001, "port to listen on (127.0.0.1)")
+	peers := flag.String("peers", "http://localhost:8001,http://localhost:8002,http://localhost:8003",
+		"base URLs of all nodes, this one included: the same list on every node")
+	api := flag.Bool("api", false, "also answer users at /api?key=K")
+	delay := flag.Duration("dbdelay", 50*time.Millisecond, "how slow the slow database is")
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), "Usage: go run ./gee-cache/day7-proto-buf [-port 8001] [-peers URL,...] [-api]\n\n"+
+			"Runs one node serving the group \"scores\"; see the package comment for a cluster of three.\n\n")
+		flag.PrintDefaults()
 	}
-	srv := &http.Server{Handler: h}
-	log.Printf("%s is running at http://%s", what, ln.Addr())
-	go func() {
-		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			log.Fatalf("%s: %v", what, err)
-		}
-	}()
-	return srv
+	flag.Parse()
+
+	scores := geecache.NewGroup("scores", 2<<10, slowDB(*delay))
+
+	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", *port))
+	if err != nil {
+		log.Fatal(err)
+	}
+	addr := "http://" + ln.Addr().String()
+	log.Println("geecache is running at", addr)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := serve(ctx, ln, node(scores, addr, strings.Split(*peers, ","), *api), shutdownGrace); err != nil {
+		log.Fatal(err)
+	}
+	log.Println("stopped")
 }
 
-// apiHandler answers GET /api?key=K with the value and GET /api/stats with
-// the group's statistics as JSON.
-func apiHandler(g *geecache.Group) http.Handler {
+// node makes g fetch the keys of the other peers through a pool for the
+// node at addr, and returns the node's handler: the pool, and with api the
+// users' /api?key=K.
+func node(g *geecache.Group, addr string, peers []string, api bool) http.Handler {
+	pool := geecache.NewHTTPPool(addr)
+	pool.Set(peers...)
+	g.RegisterPeers(pool)
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api", func(w http.ResponseWriter, r *http.Request) {
-		key := r.URL.Query().Get("key")
-		if key == "" {
-			http.Error(w, "missing ?key=", http.StatusBadRequest)
-			return
-		}
-		view, err := g.Get(key)
-		if err != nil {
-			// The demo's database fails only for keys it does not have.
-			http.Error(w, err.Error(), http.StatusNotFound)
-			return
-		}
-		w.Header().Set("Content-Type", "application/octet-stream")
-		w.Write(view.ByteSlice())
-	})
-	mux.HandleFunc("GET /api/stats", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(g.Stats())
-	})
+	mux.Handle(geecache.DefaultBasePath, pool)
+	if api {
+		mux.HandleFunc("GET /api", func(w http.ResponseWriter, r *http.Request) {
+			key := r.URL.Query().Get("key")
+			if key == "" {
+				http.Error(w, "missing ?key=", http.StatusBadRequest)
+				return
+			}
+			view, err := g.Get(r.Context(), key)
+			if err != nil {
+				// The demo's database fails only for keys it does not have.
+				http.Error(w, err.Error(), http.StatusNotFound)
+				return
+			}
+			w.Header().Set("Content-Type", "application/octet-stream")
+			w.Write(view.ByteSlice())
+		})
+	}
 	return mux
+}
+
+// shutdownGrace is how long a stopping node waits for requests in flight.
+const shutdownGrace = 5 * time.Second
+
+// serve serves h on ln until ctx is done, then stops: requests in flight
+// get grace to finish, then their connections are closed, which cancels
+// their contexts and so the loads they are waiting for.
+func serve(ctx context.Context, ln net.Listener, h http.Handler, grace time.Duration) error {
+	srv := &http.Server{Handler: h}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if srv.Shutdown(ctx) != nil {
+		return srv.Close()
+	}
+	return nil
 }

@@ -5,6 +5,7 @@
 package day7
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
@@ -22,9 +23,10 @@ func BenchmarkGroupGetHit(b *testing.B) {
 	b.Run(impl, func(b *testing.B) {
 		groups++ // each run needs a fresh name: NewGroup refuses duplicates
 		g := geecache.NewGroup(fmt.Sprint("bench-hit-", groups), 64<<20, geecache.GetterFunc(
-			func(string) ([]byte, error) { return cases.Value, nil }))
+			func(context.Context, string) ([]byte, error) { return cases.Value, nil }))
+		ctx := context.Background()
 		cases.GetHit(b,
-			func(key string) error { _, err := g.Get(key); return err },
+			func(key string) error { _, err := g.Get(ctx, key); return err },
 			func() int64 { return g.Stats().LocalLoads })
 	})
 }

@@ -16,6 +16,9 @@ type cache struct {
 func (c *cache) add(key string, value ByteView) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.cacheBytes <= 0 {
+		return // no budget, no caching (as in groupcache)
+	}
 	if c.lru == nil { // created on first use, so an idle group costs nothing
 		c.lru = lru.New(c.cacheBytes, nil)
 	}

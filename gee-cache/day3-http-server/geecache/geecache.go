@@ -4,6 +4,7 @@
 package geecache
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -11,17 +12,19 @@ import (
 )
 
 // A Getter loads the value of a key from the source of truth (a database,
-// a file, a computation) when the cache does not have it.
+// a file, a computation) when the cache does not have it. ctx is the
+// context of the Get that missed: a Getter that waits on I/O should give up
+// when ctx is done.
 type Getter interface {
-	Get(key string) ([]byte, error)
+	Get(ctx context.Context, key string) ([]byte, error)
 }
 
 // A GetterFunc is a function that implements Getter.
-type GetterFunc func(key string) ([]byte, error)
+type GetterFunc func(ctx context.Context, key string) ([]byte, error)
 
-// Get calls f(key).
-func (f GetterFunc) Get(key string) ([]byte, error) {
-	return f(key)
+// Get calls f(ctx, key).
+func (f GetterFunc) Get(ctx context.Context, key string) ([]byte, error) {
+	return f(ctx, key)
 }
 
 // ErrEmptyKey is returned by Get for the empty key.
@@ -54,8 +57,10 @@ var (
 	groups = make(map[string]*Group)
 )
 
-// NewGroup creates the group name, holding at most cacheBytes bytes
-// (0 = unbounded) and loading misses through getter.
+// NewGroup creates the group name, holding at most cacheBytes bytes and
+// loading misses through getter. cacheBytes 0 (or less) turns caching off:
+// every Get loads, as in groupcache. (lru.New and the well-known version
+// read 0 as "unbounded": there a budget left at 0 grows without limit.)
 //
 // It panics if getter is nil or if a group of that name already exists:
 // both are programming errors, and silently replacing a group would leave
@@ -90,9 +95,10 @@ func (g *Group) Name() string {
 	return g.name
 }
 
-// Get returns the value of key, from the cache or else from the Getter.
-// A Getter error is returned as it is and nothing is cached.
-func (g *Group) Get(key string) (ByteView, error) {
+// Get returns the value of key, from the cache or else from the Getter,
+// which is called with ctx. A Getter error is returned as it is and nothing
+// is cached.
+func (g *Group) Get(ctx context.Context, key string) (ByteView, error) {
 	if key == "" {
 		return ByteView{}, ErrEmptyKey
 	}
@@ -102,7 +108,7 @@ func (g *Group) Get(key string) (ByteView, error) {
 		return v, nil
 	}
 	g.stats.loads.Add(1)
-	return g.load(key)
+	return g.load(ctx, key)
 }
 
 // Stats returns a snapshot of the group's counters.
@@ -116,12 +122,12 @@ func (g *Group) Stats() Stats {
 	}
 }
 
-func (g *Group) load(key string) (ByteView, error) {
-	return g.getLocally(key)
+func (g *Group) load(ctx context.Context, key string) (ByteView, error) {
+	return g.getLocally(ctx, key)
 }
 
-func (g *Group) getLocally(key string) (ByteView, error) {
-	b, err := g.getter.Get(key)
+func (g *Group) getLocally(ctx context.Context, key string) (ByteView, error) {
+	b, err := g.getter.Get(ctx, key)
 	if err != nil {
 		g.stats.localLoadErrs.Add(1)
 		return ByteView{}, err

@@ -1,6 +1,7 @@
 package geecache
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"reflect"
@@ -9,6 +10,9 @@ import (
 	"sync/atomic"
 	"testing"
 )
+
+// ctx is the context of the tests' Gets.
+var ctx = context.Background()
 
 var db = map[string]string{
 	"Tom":  "630",
@@ -26,7 +30,7 @@ func newCountingGetter() *countingGetter {
 	return &countingGetter{calls: make(map[string]int)}
 }
 
-func (c *countingGetter) Get(key string) ([]byte, error) {
+func (c *countingGetter) Get(_ context.Context, key string) ([]byte, error) {
 	c.mu.Lock()
 	c.calls[key]++
 	c.mu.Unlock()
@@ -43,10 +47,10 @@ func (c *countingGetter) count(key string) int {
 }
 
 func TestGetterFuncCallsTheFunction(t *testing.T) {
-	var f Getter = GetterFunc(func(key string) ([]byte, error) {
+	var f Getter = GetterFunc(func(_ context.Context, key string) ([]byte, error) {
 		return []byte("v:" + key), nil
 	})
-	if v, _ := f.Get("k"); string(v) != "v:k" {
+	if v, _ := f.Get(ctx, "k"); string(v) != "v:k" {
 		t.Fatalf("Get = %q; want %q", v, "v:k")
 	}
 }
@@ -57,7 +61,7 @@ func TestGetLoadsOnceThenHitsCache(t *testing.T) {
 	g := NewGroup(name, 2<<10, getter)
 	for k, want := range db {
 		for range 3 {
-			v, err := g.Get(k)
+			v, err := g.Get(ctx, k)
 			if err != nil || v.String() != want {
 				t.Fatalf("Get(%q) = %q, %v; want %q", k, v, err, want)
 			}
@@ -75,7 +79,7 @@ func TestGetEmptyKeyIsAnError(t *testing.T) {
 	name := groupName(t)
 	getter := newCountingGetter()
 	g := NewGroup(name, 0, getter)
-	if _, err := g.Get(""); !errors.Is(err, ErrEmptyKey) {
+	if _, err := g.Get(ctx, ""); !errors.Is(err, ErrEmptyKey) {
 		t.Fatalf("Get(\"\") error = %v; want ErrEmptyKey", err)
 	}
 	if getter.count("") != 0 {
@@ -86,9 +90,9 @@ func TestGetEmptyKeyIsAnError(t *testing.T) {
 func TestGetterErrorIsReturnedAndNotCached(t *testing.T) {
 	name := groupName(t)
 	getter := newCountingGetter()
-	g := NewGroup(name, 0, getter)
+	g := NewGroup(name, 2<<10, getter)
 	for range 2 {
-		_, err := g.Get("unknown")
+		_, err := g.Get(ctx, "unknown")
 		if err == nil || !strings.Contains(err.Error(), "unknown not exist") {
 			t.Fatalf("Get(unknown) error = %v; want the getter's error", err)
 		}
@@ -142,11 +146,11 @@ func TestGetGroup(t *testing.T) {
 
 func TestByteSliceReturnsACopy(t *testing.T) {
 	name := groupName(t)
-	g := NewGroup(name, 0, newCountingGetter())
-	v, _ := g.Get("Tom")
+	g := NewGroup(name, 2<<10, newCountingGetter())
+	v, _ := g.Get(ctx, "Tom")
 	b := v.ByteSlice()
 	b[0] = 'X'
-	if again, _ := g.Get("Tom"); again.String() != "630" {
+	if again, _ := g.Get(ctx, "Tom"); again.String() != "630" {
 		t.Fatalf("cached value changed to %q by a caller", again)
 	}
 }
@@ -154,11 +158,37 @@ func TestByteSliceReturnsACopy(t *testing.T) {
 func TestGetterReusingItsSliceDoesNotChangeCache(t *testing.T) {
 	name := groupName(t)
 	buf := []byte("first")
-	g := NewGroup(name, 0, GetterFunc(func(string) ([]byte, error) { return buf, nil }))
-	g.Get("k")
+	g := NewGroup(name, 2<<10, GetterFunc(func(context.Context, string) ([]byte, error) { return buf, nil }))
+	g.Get(ctx, "k")
 	copy(buf, "XXXXX")
-	if v, _ := g.Get("k"); v.String() != "first" {
+	if v, _ := g.Get(ctx, "k"); v.String() != "first" {
 		t.Fatalf("cached value = %q; want %q", v, "first")
+	}
+}
+
+func TestGetPassesItsContextToTheGetter(t *testing.T) {
+	type ctxKey struct{}
+	want := context.WithValue(ctx, ctxKey{}, "caller's")
+	var got any
+	g := NewGroup(groupName(t), 2<<10, GetterFunc(func(ctx context.Context, key string) ([]byte, error) {
+		got = ctx.Value(ctxKey{})
+		return []byte("v"), nil
+	}))
+	if _, err := g.Get(want, "k"); err != nil || got != "caller's" {
+		t.Fatalf("Get = %v; the getter saw context value %v, want the caller's", err, got)
+	}
+}
+
+func TestZeroCacheBytesDisablesCaching(t *testing.T) {
+	getter := newCountingGetter()
+	g := NewGroup(groupName(t), 0, getter)
+	for range 3 {
+		if v, err := g.Get(ctx, "Tom"); err != nil || v.String() != "630" {
+			t.Fatalf("Get(Tom) = %q, %v", v, err)
+		}
+	}
+	if n, s := getter.count("Tom"), g.Stats(); n != 3 || s.Hits != 0 {
+		t.Fatalf("%d loads, %d hits; want every Get to load, as groupcache does at cacheBytes 0", n, s.Hits)
 	}
 }
 
@@ -167,9 +197,9 @@ func TestCacheEvictsWithinBudget(t *testing.T) {
 	getter := newCountingGetter()
 	// "Tom"+"630" = 6 bytes: room for one entry only.
 	g := NewGroup(name, 6, getter)
-	g.Get("Tom")
-	g.Get("Sam")
-	g.Get("Tom")
+	g.Get(ctx, "Tom")
+	g.Get(ctx, "Sam")
+	g.Get(ctx, "Tom")
 	if n := getter.count("Tom"); n != 2 {
 		t.Fatalf("Tom loaded %d times; want 2 (evicted by Sam)", n)
 	}
@@ -183,7 +213,7 @@ func TestConcurrentGets(t *testing.T) {
 		wg.Go(func() {
 			keys := []string{"Tom", "Jack", "Sam"}
 			k := keys[i%3]
-			if v, err := g.Get(k); err != nil || v.String() != db[k] {
+			if v, err := g.Get(ctx, k); err != nil || v.String() != db[k] {
 				t.Errorf("Get(%q) = %q, %v", k, v, err)
 			}
 		})

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -16,7 +17,7 @@ const DefaultBasePath = "/_geecache/"
 // GET <base>/<group>/<key>, with group and key each path-escaped
 // (url.PathEscape), so that keys holding spaces or slashes arrive intact.
 type HTTPPool struct {
-	self     string // this node's base URL, e.g. "http://localhost:8001"
+	self     string // this node's base URL, normalised
 	basePath string
 }
 
@@ -24,9 +25,42 @@ type HTTPPool struct {
 // (e.g. "http://localhost:8001").
 func NewHTTPPool(self string) *HTTPPool {
 	return &HTTPPool{
-		self:     self,
+		self:     normalizeURL(self),
 		basePath: DefaultBasePath,
 	}
+}
+
+// normalizeURL gives one spelling to the addresses of a node: it adds
+// "http://" when no scheme is given, lower-cases scheme and host, spells
+// localhost as 127.0.0.1, drops a default port and trailing slashes.
+// Anything that does not parse as a URL is returned trimmed, as it is.
+func normalizeURL(raw string) string {
+	s := strings.TrimSpace(raw)
+	if s == "" {
+		return ""
+	}
+	if !strings.Contains(s, "://") {
+		s = "http://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return strings.TrimRight(strings.TrimSpace(raw), "/")
+	}
+	scheme := strings.ToLower(u.Scheme)
+	host, port := strings.ToLower(u.Hostname()), u.Port()
+	if host == "localhost" {
+		host = "127.0.0.1"
+	}
+	if (scheme == "http" && port == "80") || (scheme == "https" && port == "443") {
+		port = ""
+	}
+	hostport := host
+	if port != "" {
+		hostport = net.JoinHostPort(host, port)
+	} else if strings.Contains(host, ":") {
+		hostport = "[" + host + "]"
+	}
+	return scheme + "://" + hostport + strings.TrimRight(u.EscapedPath(), "/")
 }
 
 // Log writes a message prefixed with the node's address.
@@ -37,7 +71,9 @@ func (p *HTTPPool) Log(format string, v ...any) {
 // ServeHTTP answers GET <base>/<group>/<key> with the value as
 // application/octet-stream. A path outside the base path is 404, a
 // malformed path 400, an unknown group 404, and a loader error 500 with
-// the error's message as the body.
+// the error's message as the body. The load runs with the request's
+// context, so it sees a client that gives up. HEAD gets the same checks
+// and, when they pass, a 200 without a body and without a load.
 func (p *HTTPPool) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	escaped := r.URL.EscapedPath()
 	if !strings.HasPrefix(escaped, p.basePath) {
@@ -60,12 +96,15 @@ func (p *HTTPPool) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "geecache: no such group: "+groupName, http.StatusNotFound)
 		return
 	}
-	view, err := group.Get(key)
+	w.Header().Set("Content-Type", "application/octet-stream")
+	if r.Method == http.MethodHead {
+		return // a probe must not cost the data source a load
+	}
+	view, err := group.Get(r.Context(), key)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Write(view.b)
 }
 

@@ -1,6 +1,7 @@
 package geecache_test
 
 import (
+	"context"
 	"fmt"
 
 	"gee-cache/day6-single-flight/geecache"
@@ -9,7 +10,7 @@ import (
 func ExampleGroup_Get() {
 	scores := map[string]string{"Tom": "630", "Jack": "589"}
 	g := geecache.NewGroup("example-scores", 2<<10, geecache.GetterFunc(
-		func(key string) ([]byte, error) {
+		func(ctx context.Context, key string) ([]byte, error) {
 			fmt.Println("loading", key)
 			if v, ok := scores[key]; ok {
 				return []byte(v), nil
@@ -17,11 +18,12 @@ func ExampleGroup_Get() {
 			return nil, fmt.Errorf("%s not exist", key)
 		}))
 
-	v, _ := g.Get("Tom") // a miss: loads
+	ctx := context.Background() // a server passes its request's context
+	v, _ := g.Get(ctx, "Tom")   // a miss: loads
 	fmt.Println(v)
-	v, _ = g.Get("Tom") // a hit: no load
+	v, _ = g.Get(ctx, "Tom") // a hit: no load
 	fmt.Println(v)
-	_, err := g.Get("Nobody")
+	_, err := g.Get(ctx, "Nobody")
 	fmt.Println(err)
 	s := g.Stats()
 	fmt.Println("gets:", s.Gets, "hits:", s.Hits, "loads:", s.LocalLoads, "load errors:", s.LocalLoadErrs)

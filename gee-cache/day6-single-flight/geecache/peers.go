@@ -1,6 +1,9 @@
 package geecache
 
-import "fmt"
+import (
+	"context"
+	"fmt"
+)
 
 // PeerPicker finds the peer that owns a key.
 type PeerPicker interface {
@@ -14,9 +17,10 @@ type PeerPicker interface {
 // Get returns a *PeerLoadError when the peer was reached and its own loader
 // failed: the group returns that error rather than loading the key a second
 // time. Any other error is a transport failure (peer down, timeout, garbled
-// or unexpected answer), after which the group loads the key locally.
+// or unexpected answer), after which the group loads the key locally,
+// unless ctx is done: the request then ends with ctx and so does the Get.
 type PeerGetter interface {
-	Get(group string, key string) ([]byte, error)
+	Get(ctx context.Context, group string, key string) ([]byte, error)
 }
 
 // PeerLoadError reports that the owner of a key could not load it.

@@ -4,6 +4,7 @@
 package geecache
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log"
@@ -15,17 +16,19 @@ import (
 )
 
 // A Getter loads the value of a key from the source of truth (a database,
-// a file, a computation) when the cache does not have it.
+// a file, a computation) when the cache does not have it. ctx is the
+// context of the Get that missed: a Getter that waits on I/O should give up
+// when ctx is done.
 type Getter interface {
-	Get(key string) ([]byte, error)
+	Get(ctx context.Context, key string) ([]byte, error)
 }
 
 // A GetterFunc is a function that implements Getter.
-type GetterFunc func(key string) ([]byte, error)
+type GetterFunc func(ctx context.Context, key string) ([]byte, error)
 
-// Get calls f(key).
-func (f GetterFunc) Get(key string) ([]byte, error) {
-	return f(key)
+// Get calls f(ctx, key).
+func (f GetterFunc) Get(ctx context.Context, key string) ([]byte, error) {
+	return f(ctx, key)
 }
 
 // ErrEmptyKey is returned by Get for the empty key.
@@ -44,12 +47,13 @@ type Group struct {
 
 // Stats are counters of a Group since it was created.
 type Stats struct {
-	Gets           int64 // calls to Get with a valid key
-	Hits           int64 // Gets answered from the cache
-	Loads          int64 // Gets that missed the cache
-	LoadsDeduped   int64 // loads left after concurrent misses of a key were merged
-	LocalLoads     int64 // successful calls of the Getter
-	LocalLoadErrs  int64 // failed calls of the Getter
+	Gets          int64 // calls to Get with a valid key
+	Hits          int64 // Gets answered from the cache
+	Loads         int64 // Gets that missed the cache
+	LoadsDeduped  int64 // loads left after concurrent misses of a key were merged
+	LocalLoads    int64 // successful calls of the Getter
+	LocalLoadErrs int64 // failed calls of the Getter
+
 	PeerLoads      int64 // values fetched from the key's owner
 	PeerErrors     int64 // failed requests to owners (transport or owner's loader)
 	ServerRequests int64 // Gets that arrived from peers
@@ -65,8 +69,10 @@ var (
 	groups = make(map[string]*Group)
 )
 
-// NewGroup creates the group name, holding at most cacheBytes bytes
-// (0 = unbounded) and loading misses through getter.
+// NewGroup creates the group name, holding at most cacheBytes bytes and
+// loading misses through getter. cacheBytes 0 (or less) turns caching off:
+// every Get loads, as in groupcache. (lru.New and the well-known version
+// read 0 as "unbounded": there a budget left at 0 grows without limit.)
 //
 // It panics if getter is nil or if a group of that name already exists:
 // both are programming errors, and silently replacing a group would leave
@@ -115,15 +121,16 @@ func (g *Group) RegisterPeers(peers PeerPicker) {
 
 // Get returns the value of key: from the cache, else from the key's owner
 // among the peers, else from the Getter. A Getter error (this node's or the
-// owner's) is returned and nothing is cached.
-func (g *Group) Get(key string) (ByteView, error) {
-	return g.get(key, true)
+// owner's) is returned and nothing is cached. ctx reaches the Getter, or
+// the request to the owner and through it the owner's Getter.
+func (g *Group) Get(ctx context.Context, key string) (ByteView, error) {
+	return g.get(ctx, key, true)
 }
 
 // get is Get; forward says whether a miss may be fetched from another
 // node. Requests that arrive from a peer are not forwarded again, so nodes
 // whose peer lists disagree cannot bounce a key between them.
-func (g *Group) get(key string, forward bool) (ByteView, error) {
+func (g *Group) get(ctx context.Context, key string, forward bool) (ByteView, error) {
 	if key == "" {
 		return ByteView{}, ErrEmptyKey
 	}
@@ -133,18 +140,19 @@ func (g *Group) get(key string, forward bool) (ByteView, error) {
 		return v, nil
 	}
 	g.stats.loads.Add(1)
-	return g.load(key, forward)
+	return g.load(ctx, key, forward)
 }
 
 // Stats returns a snapshot of the group's counters.
 func (g *Group) Stats() Stats {
 	return Stats{
-		Gets:           g.stats.gets.Load(),
-		Hits:           g.stats.hits.Load(),
-		Loads:          g.stats.loads.Load(),
-		LoadsDeduped:   g.stats.loadsDeduped.Load(),
-		LocalLoads:     g.stats.localLoads.Load(),
-		LocalLoadErrs:  g.stats.localLoadErrs.Load(),
+		Gets:          g.stats.gets.Load(),
+		Hits:          g.stats.hits.Load(),
+		Loads:         g.stats.loads.Load(),
+		LoadsDeduped:  g.stats.loadsDeduped.Load(),
+		LocalLoads:    g.stats.localLoads.Load(),
+		LocalLoadErrs: g.stats.localLoadErrs.Load(),
+
 		PeerLoads:      g.stats.peerLoads.Load(),
 		PeerErrors:     g.stats.peerErrors.Load(),
 		ServerRequests: g.stats.serverRequests.Load(),
@@ -154,14 +162,17 @@ func (g *Group) Stats() Stats {
 // load fetches a missing key. Concurrent misses of the same key share one
 // load, whether it goes to the owner or to the Getter: a hot key that
 // drops out of the cache costs one load, not one per caller.
-func (g *Group) load(key string, forward bool) (ByteView, error) {
+//
+// The load runs with the ctx of the first caller: if it gives up, the
+// callers waiting for the same flight get its error too (as in groupcache).
+func (g *Group) load(ctx context.Context, key string, forward bool) (ByteView, error) {
 	v, err := g.loader.Do(key, func() (any, error) {
 		// The flight that just ended may have filled the cache.
 		if v, ok := g.mainCache.get(key); ok {
 			return v, nil
 		}
 		g.stats.loadsDeduped.Add(1)
-		return g.loadFromPeerOrLocally(key, forward)
+		return g.loadFromPeerOrLocally(ctx, key, forward)
 	})
 	if err != nil {
 		return ByteView{}, err
@@ -169,36 +180,36 @@ func (g *Group) load(key string, forward bool) (ByteView, error) {
 	return v.(ByteView), nil
 }
 
-func (g *Group) loadFromPeerOrLocally(key string, forward bool) (ByteView, error) {
+func (g *Group) loadFromPeerOrLocally(ctx context.Context, key string, forward bool) (ByteView, error) {
 	if forward && g.peers != nil {
 		if peer, ok := g.peers.PickPeer(key); ok {
-			value, err := g.getFromPeer(peer, key)
+			value, err := g.getFromPeer(ctx, peer, key)
 			if err == nil {
 				g.stats.peerLoads.Add(1)
 				return value, nil
 			}
 			g.stats.peerErrors.Add(1)
 			var ownerFailed *PeerLoadError
-			if errors.As(err, &ownerFailed) {
-				return ByteView{}, err // the owner tried; loading again here would double the load
+			if errors.As(err, &ownerFailed) || ctx.Err() != nil {
+				return ByteView{}, err // the owner tried, or the caller gave up: no second load
 			}
 			log.Printf("[GeeCache] peer failed, loading %q locally: %v", key, err)
 		}
 	}
-	return g.getLocally(key)
+	return g.getLocally(ctx, key)
 }
 
-func (g *Group) getFromPeer(peer PeerGetter, key string) (ByteView, error) {
+func (g *Group) getFromPeer(ctx context.Context, peer PeerGetter, key string) (ByteView, error) {
 	req := &pb.Request{Group: g.name, Key: key}
 	res := &pb.Response{}
-	if err := peer.Get(req, res); err != nil {
+	if err := peer.Get(ctx, req, res); err != nil {
 		return ByteView{}, err
 	}
 	return ByteView{b: res.Value}, nil
 }
 
-func (g *Group) getLocally(key string) (ByteView, error) {
-	b, err := g.getter.Get(key)
+func (g *Group) getLocally(ctx context.Context, key string) (ByteView, error) {
+	b, err := g.getter.Get(ctx, key)
 	if err != nil {
 		g.stats.localLoadErrs.Add(1)
 		return ByteView{}, err

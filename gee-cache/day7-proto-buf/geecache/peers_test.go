@@ -1,12 +1,16 @@
 package geecache
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -24,7 +28,7 @@ type testNode struct {
 // shows up in the value; keys starting with "bad" fail.
 type echoGetter struct{ countingGetter }
 
-func (e *echoGetter) Get(key string) ([]byte, error) {
+func (e *echoGetter) Get(_ context.Context, key string) ([]byte, error) {
 	e.mu.Lock()
 	e.calls[key]++
 	e.mu.Unlock()
@@ -38,6 +42,12 @@ func (e *echoGetter) Get(key string) ([]byte, error) {
 // all the others.
 func startCluster(t *testing.T, n int, name string) []*testNode {
 	t.Helper()
+	return startClusterOpts(t, n, name, nil)
+}
+
+// startClusterOpts is startCluster with pools made with opts.
+func startClusterOpts(t *testing.T, n int, name string, opts *HTTPPoolOptions) []*testNode {
+	t.Helper()
 	nodes := make([]*testNode, n)
 	var urls []string
 	for i := range nodes {
@@ -45,8 +55,8 @@ func startCluster(t *testing.T, n int, name string) []*testNode {
 		node := &testNode{url: "http://" + srv.Listener.Addr().String()}
 		getter := &echoGetter{countingGetter{calls: map[string]int{}}}
 		node.getter = &getter.countingGetter
-		node.group = &Group{name: name, getter: getter}
-		node.pool = NewHTTPPool(node.url)
+		node.group = &Group{name: name, getter: getter, mainCache: cache{cacheBytes: 1 << 20}}
+		node.pool = NewHTTPPoolOpts(node.url, opts)
 		node.pool.lookupGroup = func(n string) *Group {
 			if n == name {
 				return node.group
@@ -94,7 +104,7 @@ func TestGetFetchesFromOwnerNode(t *testing.T) {
 	remote := 0
 	for n := range 30 {
 		key := fmt.Sprint("key", n)
-		v, err := nodes[0].group.Get(key)
+		v, err := nodes[0].group.Get(ctx, key)
 		if err != nil || v.String() != "v:"+key {
 			t.Fatalf("Get(%s) = %q, %v", key, v, err)
 		}
@@ -124,7 +134,7 @@ func TestKeyWithSpacesAndSlashesRoundTripsBetweenPeers(t *testing.T) {
 	nodes := startCluster(t, 2, "scores")
 	for _, prefix := range []string{"a key with spaces ", "a/b/../c ", "100% ?x=1&y=#z+ "} {
 		key := keyOwnedBy(t, nodes, 1, prefix)
-		v, err := nodes[0].group.Get(key)
+		v, err := nodes[0].group.Get(ctx, key)
 		if err != nil || v.String() != "v:"+key {
 			t.Fatalf("Get(%q) from node 0 = %q, %v; want %q", key, v, err, "v:"+key)
 		}
@@ -137,7 +147,7 @@ func TestKeyWithSpacesAndSlashesRoundTripsBetweenPeers(t *testing.T) {
 func TestOwnerLoaderErrorIsReturnedNotLoadedTwice(t *testing.T) {
 	nodes := startCluster(t, 2, "scores")
 	key := keyOwnedBy(t, nodes, 1, "bad")
-	_, err := nodes[0].group.Get(key)
+	_, err := nodes[0].group.Get(ctx, key)
 	var loadErr *PeerLoadError
 	if !errors.As(err, &loadErr) || !strings.Contains(err.Error(), "no row for "+key) || loadErr.Key != key {
 		t.Fatalf("Get error = %v; want a *PeerLoadError with the owner's message", err)
@@ -152,9 +162,11 @@ func fallbackCase(t *testing.T, peerURL string, timeout time.Duration) *testNode
 	t.Helper()
 	nodes := startCluster(t, 1, "scores")
 	node := nodes[0]
-	node.pool.Timeout = timeout
+	if timeout > 0 {
+		node.pool.opts.Timeout = timeout
+	}
 	node.pool.Set(peerURL) // the peer owns every key
-	v, err := node.group.Get("Tom")
+	v, err := node.group.Get(ctx, "Tom")
 	if err != nil || v.String() != "v:Tom" {
 		t.Fatalf("Get(Tom) = %q, %v; want a local load", v, err)
 	}
@@ -232,7 +244,7 @@ func TestNodeNeverCallsItselfWhateverTheSpelling(t *testing.T) {
 	}
 	node.pool.Set("http://LocalHost:" + port + "/") // only itself
 	for n := range 20 {
-		if _, err := node.group.Get(fmt.Sprint("key", n)); err != nil {
+		if _, err := node.group.Get(ctx, fmt.Sprint("key", n)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -263,7 +275,7 @@ func TestPeerRequestsAreNotForwardedAgain(t *testing.T) {
 	// Disagreeing peer lists: each node thinks the other owns every key.
 	nodes[0].pool.Set(nodes[1].url)
 	nodes[1].pool.Set(nodes[0].url)
-	v, err := nodes[0].group.Get("Tom")
+	v, err := nodes[0].group.Get(ctx, "Tom")
 	if err != nil || v.String() != "v:Tom" {
 		t.Fatalf("Get(Tom) = %q, %v", v, err)
 	}
@@ -275,28 +287,141 @@ func TestPeerRequestsAreNotForwardedAgain(t *testing.T) {
 	}
 }
 
-func TestNormalizeURL(t *testing.T) {
-	tests := map[string]string{
-		"http://localhost:8001":   "http://127.0.0.1:8001",
-		"HTTP://LocalHost:8001/":  "http://127.0.0.1:8001",
-		"localhost:8001":          "http://127.0.0.1:8001",
-		" http://127.0.0.1:8001 ": "http://127.0.0.1:8001",
-		"http://example.com:80/":  "http://example.com",
-		"https://example.com:443": "https://example.com",
-		"http://[::1]:8001":       "http://[::1]:8001",
-		"http://host:8001/cache/": "http://host:8001/cache",
-		"":                        "",
-	}
-	for in, want := range tests {
-		if got := normalizeURL(in); got != want {
-			t.Errorf("normalizeURL(%q) = %q; want %q", in, got, want)
-		}
-	}
-}
-
 func TestRegisterPeersTwicePanics(t *testing.T) {
 	g := &Group{name: "x", getter: newCountingGetter()}
 	g.RegisterPeers(NewHTTPPool("http://127.0.0.1:1"))
 	mustPanic(t, "more than once", func() { g.RegisterPeers(NewHTTPPool("http://127.0.0.1:2")) })
 	mustPanic(t, "nil PeerPicker", func() { (&Group{}).RegisterPeers(nil) })
+}
+
+func TestCancelledGetCancelsItsPeerRequest(t *testing.T) {
+	nodes := startCluster(t, 2, "scores")
+	loading, ownerErr := make(chan struct{}), make(chan error, 1)
+	nodes[1].group.getter = GetterFunc(func(ctx context.Context, key string) ([]byte, error) {
+		close(loading)
+		<-ctx.Done() // a slow load that stops when told
+		ownerErr <- ctx.Err()
+		return nil, ctx.Err()
+	})
+	key := keyOwnedBy(t, nodes, 1, "slow")
+	getCtx, giveUp := context.WithCancel(ctx)
+	got := make(chan error, 1)
+	go func() {
+		_, err := nodes[0].group.Get(getCtx, key)
+		got <- err
+	}()
+	within(t, loading, 5*time.Second, "the owner's load to start")
+	giveUp()
+	if err := within(t, got, 5*time.Second, "the Get to return"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Get = %v; want context.Canceled", err)
+	}
+	if err := within(t, ownerErr, 5*time.Second, "the owner's load to see it"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("the owner's load ended with %v; want context.Canceled", err)
+	}
+	if n := nodes[0].getter.count(key); n != 0 {
+		t.Fatalf("the asker loaded the key itself %d time(s) after its caller gave up", n)
+	}
+}
+
+func TestPoolDefaults(t *testing.T) {
+	p := NewHTTPPool("http://127.0.0.1:8001")
+	o := p.opts
+	if o.Replicas != DefaultReplicas || o.Timeout != DefaultPeerTimeout || o.MaxReplyBytes != 64<<20 ||
+		o.HashFn != nil || o.Transport != nil || p.basePath != DefaultBasePath {
+		t.Fatalf("options %+v, base path %q; want the defaults (at most 64 MiB a reply)", o, p.basePath)
+	}
+	for in, want := range map[string]string{
+		"cache": "/cache/", "/cache": "/cache/", "cache/": "/cache/", "/a/b/": "/a/b/", "/": DefaultBasePath,
+	} {
+		if got := NewHTTPPoolOpts("http://x", &HTTPPoolOptions{BasePath: in}).basePath; got != want {
+			t.Errorf("BasePath %q became %q; want %q", in, got, want)
+		}
+	}
+}
+
+// countingTransport counts the requests it carries.
+type countingTransport struct{ n atomic.Int32 }
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+func TestPoolOptionsAreUsed(t *testing.T) {
+	var hashes atomic.Int32
+	transport := &countingTransport{}
+	nodes := startClusterOpts(t, 2, "scores", &HTTPPoolOptions{
+		BasePath:  "/my-cache/",
+		Replicas:  3,
+		HashFn:    func(b []byte) uint32 { hashes.Add(1); return crc32.ChecksumIEEE(b) },
+		Transport: transport,
+	})
+	if n := hashes.Load(); n != 2*2*3 {
+		t.Fatalf("HashFn ran %d times to build two rings of two peers; want 12 (3 replicas each)", n)
+	}
+	key := keyOwnedBy(t, nodes, 1, "opt")
+	if v, err := nodes[0].group.Get(ctx, key); err != nil || v.String() != "v:"+key {
+		t.Fatalf("Get(%s) = %q, %v", key, v, err)
+	}
+	if s := nodes[0].group.Stats(); s.PeerLoads != 1 || transport.n.Load() != 1 {
+		t.Fatalf("stats %+v, %d request(s) through the transport; want one peer load through it", s, transport.n.Load())
+	}
+	if status, _, _ := fetch(t, nodes[1].url+"/my-cache/scores/"+key); status != http.StatusOK {
+		t.Fatalf("GET under the base path = %d; want 200", status)
+	}
+	if status, _, _ := fetch(t, nodes[1].url+DefaultBasePath+"scores/"+key); status != http.StatusNotFound {
+		t.Fatalf("GET under the default base path = %d; want 404", status)
+	}
+}
+
+func TestPeerReplyOverTheLimitIsRejectedWhileReading(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write(bytes.Repeat([]byte("x"), 8<<10)) // twice the limit, then no end:
+		w.(http.Flusher).Flush()                  // a reader that waited for it would hang
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	node := startClusterOpts(t, 1, "scores", &HTTPPoolOptions{MaxReplyBytes: 4 << 10, Timeout: time.Minute})[0]
+	node.pool.Set(srv.URL) // the peer owns every key
+	got := make(chan error, 1)
+	go func() {
+		v, err := node.group.Get(ctx, "Tom")
+		if err == nil && v.String() != "v:Tom" {
+			err = fmt.Errorf("value %q", v)
+		}
+		got <- err
+	}()
+	if err := within(t, got, 10*time.Second, "a Get whose peer sends too much"); err != nil {
+		t.Fatalf("Get(Tom) = %v; want a local load after the peer's reply was cut", err)
+	}
+	if s := node.group.Stats(); s.PeerErrors != 1 || s.LocalLoads != 1 {
+		t.Fatalf("stats = %+v; want one peer error, then one local load", s)
+	}
+}
+
+func TestPeerReplyAtTheLimitIsAccepted(t *testing.T) {
+	nodes := startCluster(t, 2, "scores")
+	key := keyOwnedBy(t, nodes, 1, "edge")
+	_, _, reply := fetch(t, nodes[1].url+DefaultBasePath+"scores/"+key) // the owner's exact answer
+	size := int64(len(reply))
+	for _, tt := range []struct {
+		limit    int64
+		accepted bool
+	}{{size, true}, {size - 1, false}} {
+		nodes[0].pool.opts.MaxReplyBytes = tt.limit
+		nodes[0].pool.Set(nodes[0].url, nodes[1].url)
+		before := nodes[0].group.Stats()
+		if v, err := nodes[0].group.Get(ctx, key); err != nil || v.String() != "v:"+key {
+			t.Fatalf("limit %d: Get = %q, %v", tt.limit, v, err)
+		}
+		after := nodes[0].group.Stats()
+		if accepted := after.PeerLoads > before.PeerLoads; accepted != tt.accepted {
+			t.Fatalf("limit %d for a reply of %d bytes: accepted = %v", tt.limit, size, accepted)
+		}
+	}
 }

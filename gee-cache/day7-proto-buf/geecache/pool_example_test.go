@@ -1,6 +1,7 @@
 package geecache_test
 
 import (
+	"context"
 	"fmt"
 	"net/http/httptest"
 
@@ -18,13 +19,13 @@ func ExampleHTTPPool() {
 	defer srv.Close()
 
 	scores := geecache.NewGroup("example-pool", 2<<10, geecache.GetterFunc(
-		func(key string) ([]byte, error) { return []byte("score of " + key), nil }))
+		func(_ context.Context, key string) ([]byte, error) { return []byte("score of " + key), nil }))
 	// Every node gets the same list of all nodes, itself included. Here the
 	// cluster has one node, so it owns every key and loads it itself.
 	pool.Set(self)
 	scores.RegisterPeers(pool)
 
-	v, err := scores.Get("Tom")
+	v, err := scores.Get(context.Background(), "Tom")
 	fmt.Println(v, err)
 	s := scores.Stats()
 	fmt.Println("local loads:", s.LocalLoads, "peer loads:", s.PeerLoads)

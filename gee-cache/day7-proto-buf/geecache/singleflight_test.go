@@ -1,6 +1,7 @@
 package geecache
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -19,13 +20,13 @@ type heldGetter struct {
 	release chan struct{}
 }
 
-func (h *heldGetter) Get(key string) ([]byte, error) {
+func (h *heldGetter) Get(_ context.Context, key string) ([]byte, error) {
 	h.calls.Add(1)
 	<-h.release
 	return []byte("v:" + key), nil
 }
 
-// getConcurrently calls g.Get(key) from n goroutines, waits until all of
+// getConcurrently calls g.Get(ctx, key) from n goroutines, waits until all of
 // them are blocked (one inside the load, the others waiting for it), then
 // releases the load and checks every answer.
 func getConcurrently(t *testing.T, g *Group, key string, n int, release chan struct{}) {
@@ -33,7 +34,7 @@ func getConcurrently(t *testing.T, g *Group, key string, n int, release chan str
 	var wg sync.WaitGroup
 	for range n {
 		wg.Go(func() {
-			if v, err := g.Get(key); err != nil || v.String() != "v:"+key {
+			if v, err := g.Get(ctx, key); err != nil || v.String() != "v:"+key {
 				t.Errorf("Get(%s) = %q, %v", key, v, err)
 			}
 		})
@@ -59,18 +60,18 @@ func TestConcurrentGetsOfAMissingKeyCallTheGetterOnce(t *testing.T) {
 
 func TestPanickingGetterReturnsAnErrorAndNextGetLoadsAgain(t *testing.T) {
 	var calls atomic.Int32
-	g := &Group{name: "scores", getter: GetterFunc(func(key string) ([]byte, error) {
+	g := &Group{name: "scores", getter: GetterFunc(func(_ context.Context, key string) ([]byte, error) {
 		if calls.Add(1) == 1 {
 			panic("database driver bug")
 		}
 		return []byte("v:" + key), nil
 	})}
-	_, err := g.Get("Tom")
+	_, err := g.Get(ctx, "Tom")
 	var pe *singleflight.PanicError
 	if !errors.As(err, &pe) || !strings.Contains(err.Error(), "database driver bug") {
 		t.Fatalf("Get error = %v; want a *singleflight.PanicError", err)
 	}
-	if v, err := g.Get("Tom"); err != nil || v.String() != "v:Tom" || calls.Load() != 2 {
+	if v, err := g.Get(ctx, "Tom"); err != nil || v.String() != "v:Tom" || calls.Load() != 2 {
 		t.Fatalf("Get after the panic = %q, %v (%d calls); want a fresh load", v, err, calls.Load())
 	}
 }
@@ -100,7 +101,7 @@ func TestConcurrentGetsAcrossNodesSendOnePeerRequest(t *testing.T) {
 			node := &testNode{url: url, pool: NewHTTPPool(url)}
 			node.group = &Group{name: "scores", getter: []Getter{other, owner}[i]}
 			node.pool.lookupGroup = func(string) *Group { return node.group }
-			node.pool.transport = transport
+			node.pool.opts.Transport = transport
 			node.pool.Set(urls...)
 			node.group.RegisterPeers(node.pool)
 			transport[strings.TrimPrefix(url, "http://")] = node.pool

@@ -43,9 +43,6 @@ func (g *Group) lookupCache(key string) (value ByteView, hot, ok bool) {
 // keepIfHot puts a value just fetched from its owner into the hot cache,
 // for one fetch in hotSampleRate.
 func (g *Group) keepIfHot(key string, value ByteView) {
-	if g.hotCache.budget() <= 0 {
-		return
-	}
 	sample := g.hotSample
 	if sample == nil {
 		sample = func() bool { return rand.IntN(hotSampleRate) == 0 }

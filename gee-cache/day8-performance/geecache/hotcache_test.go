@@ -22,7 +22,7 @@ func TestHotCacheAnswersARemoteKeyReadAgain(t *testing.T) {
 	nodes := hotCluster(t, 2, 1<<10)
 	key := keyOwnedBy(t, nodes, 1, "hot")
 	for range 3 {
-		if v, err := nodes[0].group.Get(key); err != nil || v.String() != "v:"+key {
+		if v, err := nodes[0].group.Get(ctx, key); err != nil || v.String() != "v:"+key {
 			t.Fatalf("Get(%s) = %q, %v", key, v, err)
 		}
 	}
@@ -35,8 +35,8 @@ func TestHotCacheAnswersARemoteKeyReadAgain(t *testing.T) {
 func TestHotCacheHoldsNoOwnKeys(t *testing.T) {
 	nodes := hotCluster(t, 2, 1<<10)
 	key := keyOwnedBy(t, nodes, 0, "own")
-	nodes[0].group.Get(key)
-	nodes[0].group.Get(key)
+	nodes[0].group.Get(ctx, key)
+	nodes[0].group.Get(ctx, key)
 	if _, ok := nodes[0].group.hotCache.get(key); ok {
 		t.Fatal("a key this node owns went into its hot cache")
 	}
@@ -48,8 +48,8 @@ func TestHotCacheHoldsNoOwnKeys(t *testing.T) {
 func TestHotCacheOffAtZeroBytes(t *testing.T) {
 	nodes := hotCluster(t, 2, 0)
 	key := keyOwnedBy(t, nodes, 1, "cold")
-	nodes[0].group.Get(key)
-	nodes[0].group.Get(key)
+	nodes[0].group.Get(ctx, key)
+	nodes[0].group.Get(ctx, key)
 	if s := nodes[1].group.Stats(); s.ServerRequests != 2 {
 		t.Fatalf("owner served %d requests; want 2 with the hot cache off", s.ServerRequests)
 	}
@@ -61,7 +61,7 @@ func TestHotCacheStaysWithinItsOwnBudget(t *testing.T) {
 	nodes := hotCluster(t, 2, budget)
 	nodes[0].group.mainCache.cacheBytes = 1 << 20
 	for n := range 40 {
-		nodes[0].group.Get(keyOwnedBy(t, nodes, 1, fmt.Sprint("k", n, "-")))
+		nodes[0].group.Get(ctx, keyOwnedBy(t, nodes, 1, fmt.Sprint("k", n, "-")))
 	}
 	hot := nodes[0].group.hotCache.lru
 	if hot == nil {
@@ -101,7 +101,7 @@ func zipfPeerRequests(t *testing.T, cacheBytes, hotBytes int64, gets, keySpace i
 	zipf := rand.NewZipf(rand.New(rand.NewPCG(1, 2)), 1.1, 1, uint64(keySpace-1))
 	for n := range gets {
 		key := fmt.Sprintf("key-%05d", zipf.Uint64())
-		if v, err := nodes[n%len(nodes)].group.Get(key); err != nil || v.String() != "v:"+key {
+		if v, err := nodes[n%len(nodes)].group.Get(ctx, key); err != nil || v.String() != "v:"+key {
 			t.Fatalf("Get(%s) = %q, %v", key, v, err)
 		}
 	}

@@ -1,6 +1,8 @@
 package geecache
 
 import (
+	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -17,88 +19,50 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
+// DefaultBasePath is the path prefix under which an HTTPPool serves peers.
+const DefaultBasePath = "/_geecache/"
+
+// protobufType is the Content-Type of a value in a geecachepb.Response.
+const protobufType = "application/x-protobuf"
+
+// Defaults of the HTTPPoolOptions left zero.
 const (
-	// DefaultBasePath is the path prefix under which an HTTPPool serves peers.
-	DefaultBasePath = "/_geecache/"
-	// DefaultPeerTimeout bounds one request to a peer when HTTPPool.Timeout is 0.
-	DefaultPeerTimeout = 3 * time.Second
-	// protobufType is the Content-Type of a value in a geecachepb.Response.
-	protobufType    = "application/x-protobuf"
-	defaultReplicas = 50
+	DefaultReplicas      = 50              // virtual nodes per peer on the ring
+	DefaultPeerTimeout   = 3 * time.Second // bound of one request to a peer
+	DefaultMaxReplyBytes = 64 << 20        // largest answer read from a peer
 )
+
+// HTTPPoolOptions configure an HTTPPool. Every node of a cluster needs the
+// same BasePath, Replicas and HashFn, or they disagree on who owns a key.
+type HTTPPoolOptions struct {
+	BasePath      string              // path prefix of peer requests; "" is DefaultBasePath
+	Replicas      int                 // virtual nodes per peer on the ring
+	HashFn        consistenthash.Hash // hash of the ring; nil is crc32.ChecksumIEEE
+	Transport     http.RoundTripper   // carries requests to peers; nil is http.DefaultTransport
+	Timeout       time.Duration       // bound of one request to a peer; negative is none
+	MaxReplyBytes int64               // largest peer answer read; negative rejects all
+}
 
 // HTTPPool serves the groups of this process to peers over HTTP:
 // GET <base>/<group>/<key>, with group and key each path-escaped
 // (url.PathEscape), so that keys holding spaces or slashes arrive intact.
 // It is also the PeerPicker that sends each key to its owner.
 type HTTPPool struct {
-	// Timeout bounds each request to a peer; 0 means DefaultPeerTimeout.
-	// Set it before calling Set.
-	Timeout time.Duration
+	self     string // this node's base URL, normalised
+	basePath string
 
-	self        string // this node's base URL, normalised
-	basePath    string
+	opts        HTTPPoolOptions
 	lookupGroup func(name string) *Group // GetGroup; tests give each node its own
-	transport   http.RoundTripper        // nil: http.DefaultTransport; tests use memory
-
-	mu          sync.RWMutex // guards peers and httpGetters
+	mu          sync.RWMutex             // guards peers and httpGetters
 	peers       *consistenthash.Map
 	httpGetters map[string]*httpGetter // keyed by normalised peer URL
 }
 
 // NewHTTPPool returns a pool for the node reachable at self
-// (e.g. "http://localhost:8001").
+// (e.g. "http://localhost:8001"), with the default options.
 func NewHTTPPool(self string) *HTTPPool {
-	return &HTTPPool{
-		self:        normalizeURL(self),
-		basePath:    DefaultBasePath,
-		lookupGroup: GetGroup,
-	}
+	return NewHTTPPoolOpts(self, nil)
 }
-
-// Set replaces the list of peers: the base URLs of every node, this one
-// included. Addresses are normalised (see normalizeURL) and duplicates
-// ignored, so every node builds the same ring from the same list however
-// it is spelled, and a node recognises itself in it.
-func (p *HTTPPool) Set(peers ...string) {
-	timeout := p.Timeout
-	if timeout <= 0 {
-		timeout = DefaultPeerTimeout
-	}
-	client := &http.Client{Timeout: timeout, Transport: p.transport}
-	ring := consistenthash.New(defaultReplicas, nil)
-	getters := make(map[string]*httpGetter, len(peers))
-	for _, peer := range peers {
-		peer = normalizeURL(peer)
-		if peer == "" || getters[peer] != nil {
-			continue
-		}
-		ring.Add(peer)
-		getters[peer] = &httpGetter{peer: peer, baseURL: peer + p.basePath, client: client}
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.peers = ring
-	p.httpGetters = getters
-}
-
-// PickPeer returns the owner of key. It returns false before Set, and when
-// the owner is this node: a node never asks itself over HTTP.
-func (p *HTTPPool) PickPeer(key string) (PeerGetter, bool) {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	if p.peers == nil {
-		return nil, false
-	}
-	peer := p.peers.Get(key)
-	if peer == "" || peer == p.self {
-		return nil, false
-	}
-	p.Log("Pick peer %s for key %q", peer, key)
-	return p.httpGetters[peer], true
-}
-
-var _ PeerPicker = (*HTTPPool)(nil)
 
 // normalizeURL gives one spelling to the addresses of a node: it adds
 // "http://" when no scheme is given, lower-cases scheme and host, spells
@@ -133,27 +97,91 @@ func normalizeURL(raw string) string {
 	return scheme + "://" + hostport + strings.TrimRight(u.EscapedPath(), "/")
 }
 
+// NewHTTPPoolOpts returns a pool for the node reachable at self, configured
+// by o (nil: the defaults).
+func NewHTTPPoolOpts(self string, o *HTTPPoolOptions) *HTTPPool {
+	p := &HTTPPool{self: normalizeURL(self), basePath: DefaultBasePath, lookupGroup: GetGroup}
+	if o != nil {
+		p.opts = *o
+	}
+	if base := strings.Trim(p.opts.BasePath, "/"); base != "" {
+		p.basePath = "/" + base + "/" // one spelling, whatever slashes were given
+	}
+	p.opts.Replicas = cmp.Or(p.opts.Replicas, DefaultReplicas)
+	p.opts.Timeout = cmp.Or(p.opts.Timeout, DefaultPeerTimeout)
+	p.opts.MaxReplyBytes = min(cmp.Or(p.opts.MaxReplyBytes, DefaultMaxReplyBytes), 1<<62)
+	return p
+}
+
+// Set replaces the list of peers: the base URLs of every node, this one
+// included. Addresses are normalised (see normalizeURL) and duplicates
+// ignored, so every node builds the same ring from the same list however
+// it is spelled, and a node recognises itself in it.
+func (p *HTTPPool) Set(peers ...string) {
+	client := &http.Client{Timeout: p.opts.Timeout, Transport: p.opts.Transport}
+	ring := consistenthash.New(p.opts.Replicas, p.opts.HashFn)
+	getters := make(map[string]*httpGetter, len(peers))
+	for _, peer := range peers {
+		peer = normalizeURL(peer)
+		if peer == "" || getters[peer] != nil {
+			continue
+		}
+		ring.Add(peer)
+		getters[peer] = &httpGetter{peer: peer, baseURL: peer + p.basePath, client: client, maxReply: p.opts.MaxReplyBytes}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.peers = ring
+	p.httpGetters = getters
+}
+
+// PickPeer returns the owner of key. It returns false before Set, and when
+// the owner is this node: a node never asks itself over HTTP.
+func (p *HTTPPool) PickPeer(key string) (PeerGetter, bool) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.peers == nil {
+		return nil, false
+	}
+	peer := p.peers.Get(key)
+	if peer == "" || peer == p.self {
+		return nil, false
+	}
+	p.Log("Pick peer %s for key %q", peer, key)
+	return p.httpGetters[peer], true
+}
+
 // httpGetter fetches values from one peer's HTTPPool.
 type httpGetter struct {
-	peer    string
-	baseURL string // peer + base path
-	client  *http.Client
+	peer     string
+	baseURL  string // peer + base path
+	client   *http.Client
+	maxReply int64
 }
 
 // Get asks the peer for in.Group/in.Key, path-escaping both exactly as the
-// server unescapes them, and decodes the protobuf answer into out. A 500
-// answer carries the owner's loader error and becomes a *PeerLoadError; any
-// other failure, a body that is not a Response included, is a transport
-// error.
-func (h *httpGetter) Get(in *pb.Request, out *pb.Response) error {
+// server unescapes them, and decodes the protobuf answer into out; the
+// request ends when ctx does. A 500 answer carries the owner's loader error
+// and becomes a *PeerLoadError; any other failure, a body that is not a
+// Response included, is a transport error.
+func (h *httpGetter) Get(ctx context.Context, in *pb.Request, out *pb.Response) error {
 	key := in.GetKey()
 	u := h.baseURL + url.PathEscape(in.GetGroup()) + "/" + url.PathEscape(key)
-	resp, err := h.client.Get(u)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return fmt.Errorf("geecache: asking peer: %w", err)
+	}
+	resp, err := h.client.Do(req)
 	if err != nil {
 		return fmt.Errorf("geecache: asking peer: %w", err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
+	// Read at most one byte past the limit: a peer that sends more cannot
+	// make this node allocate more.
+	body, err := io.ReadAll(io.LimitReader(resp.Body, h.maxReply+1))
+	if err == nil && int64(len(body)) > h.maxReply {
+		err = fmt.Errorf("answer is over the limit of %d bytes", h.maxReply)
+	}
 	if err != nil {
 		return fmt.Errorf("geecache: reading answer of peer %s: %w", h.peer, err)
 	}
@@ -173,8 +201,6 @@ func (h *httpGetter) Get(in *pb.Request, out *pb.Response) error {
 	return nil
 }
 
-var _ PeerGetter = (*httpGetter)(nil)
-
 // Log writes a message prefixed with the node's address.
 func (p *HTTPPool) Log(format string, v ...any) {
 	log.Printf("[Server %s] %s", p.self, fmt.Sprintf(format, v...))
@@ -183,7 +209,9 @@ func (p *HTTPPool) Log(format string, v ...any) {
 // ServeHTTP answers GET <base>/<group>/<key> with the value in a
 // geecachepb.Response, as application/x-protobuf. A path outside the base path is 404, a
 // malformed path 400, an unknown group 404, and a loader error 500 with
-// the error's message as the body.
+// the error's message as the body. The load runs with the request's
+// context, so it sees a client that gives up. HEAD gets the same checks
+// and, when they pass, a 200 without a body and without a load.
 func (p *HTTPPool) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	escaped := r.URL.EscapedPath()
 	if !strings.HasPrefix(escaped, p.basePath) {
@@ -206,8 +234,12 @@ func (p *HTTPPool) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "geecache: no such group: "+groupName, http.StatusNotFound)
 		return
 	}
+	w.Header().Set("Content-Type", protobufType)
+	if r.Method == http.MethodHead {
+		return // a probe must not cost the data source a load
+	}
 	group.stats.serverRequests.Add(1)
-	view, err := group.get(key, false)
+	view, err := group.get(r.Context(), key, false)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
@@ -218,7 +250,6 @@ func (p *HTTPPool) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "geecache: encoding response: "+err.Error(), http.StatusBadGateway)
 		return
 	}
-	w.Header().Set("Content-Type", protobufType)
 	w.Write(body)
 }
 

@@ -1,6 +1,7 @@
 package geecache
 
 import (
+	"context"
 	"fmt"
 
 	pb "gee-cache/day8-performance/geecache/geecachepb"
@@ -18,9 +19,10 @@ type PeerPicker interface {
 // Get returns a *PeerLoadError when the peer was reached and its own loader
 // failed: the group returns that error rather than loading the key a second
 // time. Any other error is a transport failure (peer down, timeout, garbled
-// or unexpected answer), after which the group loads the key locally.
+// or unexpected answer), after which the group loads the key locally,
+// unless ctx is done: the request then ends with ctx and so does the Get.
 type PeerGetter interface {
-	Get(in *pb.Request, out *pb.Response) error
+	Get(ctx context.Context, in *pb.Request, out *pb.Response) error
 }
 
 // PeerLoadError reports that the owner of a key could not load it.

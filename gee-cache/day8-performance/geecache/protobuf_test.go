@@ -13,7 +13,7 @@ func TestPeersExchangeProtobuf(t *testing.T) {
 	nodes := startCluster(t, 2, "scores")
 	key := keyOwnedBy(t, nodes, 1, "Tom")
 	var res pb.Response
-	err := nodes[0].pool.httpGetters[nodes[1].url].Get(&pb.Request{Group: "scores", Key: key}, &res)
+	err := nodes[0].pool.httpGetters[nodes[1].url].Get(ctx, &pb.Request{Group: "scores", Key: key}, &res)
 	if err != nil || string(res.Value) != "v:"+key {
 		t.Fatalf("peer Get = %q, %v; want %q", res.Value, err, "v:"+key)
 	}

@@ -86,3 +86,10 @@ type PanicError struct {
 func (p *PanicError) Error() string {
 	return fmt.Sprintf("singleflight: function panicked: %v", p.Value)
 }
+
+// Unwrap returns the panic value if it is an error, so that errors.Is and
+// errors.As see what the function panicked with.
+func (p *PanicError) Unwrap() error {
+	err, _ := p.Value.(error)
+	return err
+}

@@ -2,6 +2,7 @@ package singleflight
 
 import (
 	"errors"
+	"io"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -140,4 +141,17 @@ func TestGoexitGivesWaitersAnError(t *testing.T) {
 			t.Fatalf("Do after Goexit = %v, %v; want again, nil", v, err)
 		}
 	})
+}
+
+func TestPanicErrorUnwrapsAnErrorValue(t *testing.T) {
+	var g Group
+	_, err := g.Do("key", func() (any, error) { panic(io.ErrUnexpectedEOF) })
+	var pe *PanicError
+	if !errors.As(err, &pe) || !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("Do = %v; want a *PanicError that unwraps to io.ErrUnexpectedEOF", err)
+	}
+	_, err = g.Do("key", func() (any, error) { panic("not an error") })
+	if !errors.As(err, &pe) || errors.Unwrap(err) != nil {
+		t.Fatalf("Do = %v, unwrapping to %v; want a *PanicError that unwraps to nil", err, errors.Unwrap(err))
+	}
 }
