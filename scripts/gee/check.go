@@ -32,7 +32,8 @@ const checkUsage = "check [-skip-tests] [<framework> | <framework>/<chapter>]"
 
 // runCheck checks every chapter (or the ones named): listed in go.work, builds, has tests that
 // pass, has a doc page of the common shape, and, for days 2-7, a step within the size limits.
-// Then it renders every Mermaid block of the docs when mermaid-cli is installed.
+// Then it follows the docs' relative links, and renders every Mermaid block of the docs when
+// mermaid-cli is installed.
 func runCheck(e *env, args []string) error {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -75,6 +76,10 @@ func runCheck(e *env, args []string) error {
 		}
 	}
 	fmt.Fprintln(e.stdout)
+	linksOK, err := checkLinks(e)
+	if err != nil {
+		return err
+	}
 	mermaidOK, err := checkMermaid(e)
 	if err != nil {
 		return err
@@ -84,6 +89,8 @@ func runCheck(e *env, args []string) error {
 	switch {
 	case failed > 0:
 		return fmt.Errorf("%d of %d chapters failed", failed, len(results))
+	case !linksOK:
+		return fmt.Errorf("a link in the docs leads nowhere")
 	case !mermaidOK:
 		return fmt.Errorf("a Mermaid block does not render")
 	}
@@ -197,6 +204,24 @@ func checkDoc(root string, c chapter, prev string, r *checkResult) bool {
 		return false
 	}
 	return true
+}
+
+// checkLinks follows every relative link of README.md and docs/ and prints those that lead
+// nowhere.
+func checkLinks(e *env) (ok bool, err error) {
+	problems, followed, err := brokenLinks(e.root)
+	if err != nil {
+		return false, err
+	}
+	for _, p := range problems {
+		fmt.Fprintln(e.stdout, "FAIL "+p)
+	}
+	if len(problems) > 0 {
+		fmt.Fprintf(e.stdout, "links: %d of %d relative links in the docs lead nowhere\n", len(problems), followed)
+		return false, nil
+	}
+	fmt.Fprintf(e.stdout, "links: all %d relative links in the docs lead to a file\n", followed)
+	return true, nil
 }
 
 // checkMermaid renders every Mermaid block of README.md and docs/ when mermaid-cli is installed,

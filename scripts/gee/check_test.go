@@ -311,3 +311,26 @@ func TestMermaidRendererNamesEachBlockThatFails(t *testing.T) {
 		t.Fatal("cache holds the wrong blocks")
 	}
 }
+
+func TestBrokenLinksNamesFileAndLine(t *testing.T) {
+	root := t.TempDir()
+	writeFiles(t, root, map[string]string{
+		"README.md":          "see [docs](docs/README.md) and [gone](docs/gone.md#x)\n[web](https://example.com) [here](#top)\n",
+		"docs/README.md":     "[a](fw/a.md) [code](../fw/day1-a/main.go) ![pic](fw/pic.svg) `[not](a link)`\n\n```\n[also not](x.md)\n```\n[ref]: fw/missing.md\n",
+		"docs/fw/a.md":       "[up](../README.md#docs-index) [sp](my%20file.md)\n",
+		"docs/fw/my file.md": "x\n",
+		"fw/day1-a/main.go":  "package main\n",
+	})
+	problems, followed, err := brokenLinks(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"README.md:1: link to docs/gone.md: no such file",
+		"docs/README.md:1: link to fw/pic.svg: no such file",
+		"docs/README.md:6: link to fw/missing.md: no such file",
+	}
+	if strings.Join(problems, "\n") != strings.Join(want, "\n") || followed != 8 {
+		t.Fatalf("followed %d links, problems:\n%s\nwant:\n%s", followed, strings.Join(problems, "\n"), strings.Join(want, "\n"))
+	}
+}

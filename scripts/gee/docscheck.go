@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -129,21 +130,8 @@ type mermaidBlock struct {
 
 // findMermaidBlocks returns every Mermaid block of README.md and of the Markdown files in docs/.
 func findMermaidBlocks(root string) ([]mermaidBlock, error) {
-	files := []string{"README.md"}
-	err := filepath.WalkDir(filepath.Join(root, "docs"), func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.IsDir() && strings.HasSuffix(path, ".md") {
-			rel, err := filepath.Rel(root, path)
-			if err != nil {
-				return err
-			}
-			files = append(files, filepath.ToSlash(rel))
-		}
-		return nil
-	})
-	if err != nil && !os.IsNotExist(err) {
+	files, err := markdownFiles(root)
+	if err != nil {
 		return nil, err
 	}
 	var blocks []mermaidBlock
@@ -316,4 +304,85 @@ func mermaidError(out string, fenceLine int) string {
 		return msg
 	}
 	return firstLine(out)
+}
+
+var (
+	inlineLink  = regexp.MustCompile(`\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)`)
+	refLink     = regexp.MustCompile(`^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s+"[^"]*")?\s*$`)
+	codeSpan    = regexp.MustCompile("`+[^`]*`+")
+	schemeStart = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9+.-]*:`)
+)
+
+// markdownFiles lists README.md and every Markdown file under docs/, relative to root.
+func markdownFiles(root string) ([]string, error) {
+	files := []string{}
+	if fileExists(filepath.Join(root, "README.md")) {
+		files = append(files, "README.md")
+	}
+	err := filepath.WalkDir(filepath.Join(root, "docs"), func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && strings.HasSuffix(path, ".md") {
+			rel, err := filepath.Rel(root, path)
+			if err != nil {
+				return err
+			}
+			files = append(files, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	if err != nil && !os.IsNotExist(err) {
+		return nil, err
+	}
+	return files, nil
+}
+
+// brokenLinks returns, for the Markdown files of README.md and docs/, every relative link whose
+// file or folder does not exist, as "file:line: ...", and how many relative links it followed.
+// Links to web pages and to anchors of the same page are not followed.
+func brokenLinks(root string) (problems []string, followed int, err error) {
+	files, err := markdownFiles(root)
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(filepath.Join(root, f))
+		if err != nil {
+			return nil, 0, err
+		}
+		for _, l := range scanMarkdown(string(data)) {
+			if l.fenced {
+				continue
+			}
+			text := codeSpan.ReplaceAllString(l.text, "")
+			var targets []string
+			for _, m := range inlineLink.FindAllStringSubmatch(text, -1) {
+				targets = append(targets, m[1])
+			}
+			if m := refLink.FindStringSubmatch(text); m != nil {
+				targets = append(targets, m[1])
+			}
+			for _, target := range targets {
+				if schemeStart.MatchString(target) || strings.HasPrefix(target, "#") || strings.HasPrefix(target, "//") {
+					continue
+				}
+				if i := strings.IndexAny(target, "#?"); i >= 0 {
+					target = target[:i]
+				}
+				if unescaped, err := url.PathUnescape(target); err == nil {
+					target = unescaped
+				}
+				followed++
+				path := filepath.Join(root, filepath.Dir(f), filepath.FromSlash(target))
+				if strings.HasPrefix(target, "/") {
+					path = filepath.Join(root, filepath.FromSlash(target))
+				}
+				if _, err := os.Stat(path); err != nil {
+					problems = append(problems, fmt.Sprintf("%s:%d: link to %s: no such file", f, l.num, target))
+				}
+			}
+		}
+	}
+	return problems, followed, nil
 }
