@@ -11,17 +11,21 @@
 //	                          keys move when nodes come and go
 //	gee_least_active          the node with the fewest calls in flight
 //	gee_fastest               the node with the lowest decaying average latency
+//	gee_least_loaded          power of two choices over the load the servers
+//	                          report in each response's trailer (package loadreport)
 //
 // All of them are grpc-go base balancers (balancer/base) with their own
 // PickerBuilder. Before choosing, every picker narrows the ready nodes with
-// route.FilterForPick (direct, exclude, group, health), and after choosing
-// it tells a route.PickRecorder in the context, if any, the address it
-// picked. State that must outlive a picker (round-robin position, weights,
-// in-flight counts, latencies) lives per ClientConn keyed by address, so the
-// picker rebuilt on every connection change keeps it.
+// route.FilterForPick (direct, exclude, group, health), then drops the nodes
+// outlier ejection has taken out (when the config turns it on, see
+// EjectionConfig), and after choosing it tells a route.PickRecorder in the
+// context, if any, the address it picked. State that must outlive a picker
+// (round-robin position, weights, in-flight counts, latencies, reported
+// load, ejections) lives per ClientConn keyed by address, so the picker
+// rebuilt on every connection change keeps it.
 //
 // Select one with client.Dial(ctx, reg, service, balancer.RoundRobin) or a
-// service config {"loadBalancingConfig":[{"gee_round_robin":{}}]}.
+// service config {"loadBalancingConfig":[{"gee_round_robin":{"ejection":{}}}]}.
 package balancer
 
 import (
@@ -52,10 +56,11 @@ const (
 	ConsistentHash     = "gee_consistent_hash"
 	LeastActive        = "gee_least_active"
 	Fastest            = "gee_fastest"
+	LeastLoaded        = "gee_least_loaded"
 )
 
 // Names lists every balancer of this package, in the order above.
-var Names = []string{RoundRobin, WeightedRoundRobin, Random, WeightedRandom, Hash, ConsistentHash, LeastActive, Fastest}
+var Names = []string{RoundRobin, WeightedRoundRobin, Random, WeightedRandom, Hash, ConsistentHash, LeastActive, Fastest, LeastLoaded}
 
 func init() {
 	register(RoundRobin, func() policy { return &roundRobin{} })
@@ -66,6 +71,7 @@ func init() {
 	register(ConsistentHash, func() policy { return consistentHash{} })
 	register(LeastActive, func() policy { return &leastActive{} })
 	register(Fastest, func() policy { return &fastest{now: time.Now} })
+	register(LeastLoaded, func() policy { return &leastLoaded{now: time.Now} })
 }
 
 // Config is the balancer config accepted in the service config, e.g.
@@ -77,9 +83,13 @@ type Config struct {
 	// VirtualNodes is the number of ring points per node for
 	// gee_consistent_hash (default DefaultVirtualNodes, at most 10000).
 	VirtualNodes int `json:"virtualNodes,omitempty"`
-	// HalfLife is how fast gee_fastest forgets a latency (default
-	// DefaultHalfLife), as a Go duration string like "500ms".
+	// HalfLife is how fast gee_fastest forgets a latency and
+	// gee_least_loaded a reported load (default DefaultHalfLife), as a Go
+	// duration string like "500ms".
 	HalfLife Duration `json:"halfLife,omitempty"`
+	// Ejection turns outlier ejection on for any balancer of this package;
+	// nil (no "ejection" key) leaves it off. client.Dial sets it.
+	Ejection *EjectionConfig `json:"ejection,omitempty"`
 }
 
 // Defaults for Config.
@@ -118,17 +128,25 @@ func (c Config) withDefaults() Config {
 	if c.HalfLife == 0 {
 		c.HalfLife = Duration(DefaultHalfLife)
 	}
+	if c.Ejection != nil {
+		e := c.Ejection.withDefaults()
+		c.Ejection = &e
+	}
 	return c
 }
 
 // policy is what differs between the balancers. prepare runs on every
 // picker build with the ready nodes sorted by address and returns the
-// function that picks among the nodes that passed the route filters (never
-// empty). The returned done, if not nil, is called when the call ends.
+// function that picks among the candidates: the nodes that passed the
+// route filters and ejection (never empty). Each policy keeps its choice in
+// a method named pick.
 type policy interface {
 	prepare(cfg Config, entries []*entry) chooser
 }
 
+// chooser picks one of cands. A done it returns is that pick's own
+// callback, called when the call ends; a nil done means the entry's own
+// (entry.done, set in prepare, may be nil).
 type chooser func(info balancer.PickInfo, cands []*entry) (e *entry, done func(balancer.DoneInfo))
 
 // entry is one ready node in a picker.
@@ -139,6 +157,9 @@ type entry struct {
 	// done is the Done callback of a policy whose callback needs nothing
 	// but the entry; made once in prepare so that a pick allocates nothing.
 	done func(balancer.DoneInfo)
+	// finish is done plus the ejection bookkeeping, made once per build;
+	// probed ends a probe call (see ejector).
+	finish, probed func(balancer.DoneInfo)
 }
 
 // RouteNode implements route.Candidate.
@@ -150,6 +171,8 @@ type nodeState struct {
 	weighted weightedState // gee_weighted_round_robin, guarded by smoothWeighted.mu
 	active   activeState   // gee_least_active
 	latency  latencyState  // gee_fastest
+	load     loadState     // gee_least_loaded
+	eject    ejectState    // outlier ejection, any policy
 }
 
 // builder wraps base's builder so that each ClientConn gets its own
@@ -169,7 +192,7 @@ func (b *builder) Name() string { return b.name }
 // Build implements balancer.Builder: a base balancer around a picker
 // builder of this ClientConn's own.
 func (b *builder) Build(cc balancer.ClientConn, opts balancer.BuildOptions) balancer.Balancer {
-	pb := &pickerBuilder{policy: b.newPolicy(), states: make(map[string]*nodeState), cfg: Config{}.withDefaults()}
+	pb := &pickerBuilder{policy: b.newPolicy(), states: make(map[string]*nodeState), cfg: Config{}.withDefaults(), now: time.Now}
 	inner := base.NewBalancerBuilder(b.name, pb, base.Config{HealthCheck: true}).Build(cc, opts)
 	return &configured{Balancer: inner, pb: pb}
 }
@@ -189,6 +212,11 @@ func (b *builder) ParseConfig(js json.RawMessage) (serviceconfig.LoadBalancingCo
 	}
 	if cfg.HalfLife < 0 {
 		return nil, fmt.Errorf("balancer: %s: negative halfLife %s", b.name, time.Duration(cfg.HalfLife))
+	}
+	if cfg.Ejection != nil {
+		if err := cfg.Ejection.check(); err != nil {
+			return nil, fmt.Errorf("balancer: %s: %w", b.name, err)
+		}
 	}
 	return &cfg, nil
 }
@@ -211,16 +239,26 @@ func (c *configured) UpdateClientConnState(s balancer.ClientConnState) error {
 
 type pickerBuilder struct {
 	policy policy
+	now    func() time.Time
 
 	mu     sync.Mutex
 	cfg    Config
 	states map[string]*nodeState
+	ej     *ejector // nil while ejection is off
 }
 
 func (pb *pickerBuilder) setConfig(cfg Config) {
 	pb.mu.Lock()
+	defer pb.mu.Unlock()
 	pb.cfg = cfg
-	pb.mu.Unlock()
+	switch {
+	case cfg.Ejection == nil:
+		pb.ej = nil
+	case pb.ej == nil:
+		pb.ej = newEjector(*cfg.Ejection, pb.now)
+	default:
+		pb.ej.setConfig(*cfg.Ejection)
+	}
 }
 
 // Build implements base.PickerBuilder.
@@ -249,21 +287,50 @@ func (pb *pickerBuilder) Build(info base.PickerBuildInfo) balancer.Picker {
 	// when they come back.
 	pb.states = states
 	sort.Slice(entries, func(i, j int) bool { return entries[i].node.Addr < entries[j].node.Addr })
-	return &picker{entries: entries, choose: pb.policy.prepare(pb.cfg, entries)}
+	choose := pb.policy.prepare(pb.cfg, entries)
+	for _, e := range entries {
+		e.finish = e.done
+	}
+	if pb.ej != nil {
+		pb.ej.track(entries)
+	}
+	return &picker{entries: entries, choose: choose, ej: pb.ej}
 }
 
 type picker struct {
 	entries []*entry
 	choose  chooser
+	ej      *ejector // nil while ejection is off
 }
 
-// Pick implements balancer.Picker: filter, then let the policy choose.
+// Pick implements balancer.Picker: filter, drop ejected nodes (or send a
+// probe to one whose time is up), then let the policy choose.
 func (p *picker) Pick(info balancer.PickInfo) (balancer.PickResult, error) {
 	cands, rec, err := route.FilterForPick(info.Ctx, p.entries)
 	if err != nil {
 		return balancer.PickResult{}, err
 	}
-	e, done := p.choose(info, cands)
+	var e *entry
+	var done func(balancer.DoneInfo)
+	if p.ej != nil {
+		var probe *entry
+		if cands, probe = p.ej.admit(cands); probe != nil {
+			e, done = probe, probe.probed
+		}
+	}
+	if e == nil {
+		e, done = p.choose(info, cands)
+		switch {
+		case done == nil:
+			done = e.finish
+		case p.ej != nil: // a callback of this pick only (gee_fastest)
+			own, ej := done, p.ej
+			done = func(di balancer.DoneInfo) {
+				own(di)
+				ej.observe(e.st, di.Err)
+			}
+		}
+	}
 	if rec != nil { // failover wants the registered address it is trying
 		rec.Record(e.node.Addr)
 	}

@@ -18,11 +18,12 @@ import (
 // one stopped.
 type roundRobin struct{ next atomic.Uint64 }
 
-func (r *roundRobin) prepare(_ Config, _ []*entry) chooser {
-	return func(_ balancer.PickInfo, cands []*entry) (*entry, func(balancer.DoneInfo)) {
-		n := r.next.Add(1) - 1
-		return cands[n%uint64(len(cands))], nil
-	}
+func (r *roundRobin) prepare(Config, []*entry) chooser { return r.pick }
+
+// pick takes the next candidate in turn.
+func (r *roundRobin) pick(_ balancer.PickInfo, cands []*entry) (*entry, func(balancer.DoneInfo)) {
+	n := r.next.Add(1) - 1
+	return cands[n%uint64(len(cands))], nil
 }
 
 // smoothWeighted is Nginx's smooth weighted round robin. Every pick adds
@@ -57,27 +58,31 @@ func (s *smoothWeighted) prepare(_ Config, entries []*entry) chooser {
 		e.done = func(di balancer.DoneInfo) { s.done(w, di.Err) }
 	}
 	s.mu.Unlock()
-	return func(_ balancer.PickInfo, cands []*entry) (*entry, func(balancer.DoneInfo)) {
-		s.mu.Lock()
-		var total int64
-		var best *entry
-		for _, e := range cands {
-			w := &e.st.weighted
-			eff := w.efficient.Load()
-			w.current += eff
-			total += eff
-			if best == nil || w.current > best.st.weighted.current {
-				best = e
-			}
+	return s.pick
+}
+
+// pick raises every candidate's current weight by its efficient weight and
+// takes the largest, which then pays back the total.
+func (s *smoothWeighted) pick(_ balancer.PickInfo, cands []*entry) (*entry, func(balancer.DoneInfo)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var total int64
+	var best *entry
+	for _, e := range cands {
+		w := &e.st.weighted
+		eff := w.efficient.Load()
+		w.current += eff
+		total += eff
+		if best == nil || w.current > best.st.weighted.current {
+			best = e
 		}
-		bw := &best.st.weighted
-		bw.current -= total
-		if bw.current < -currentLimit {
-			bw.current = 0
-		}
-		s.mu.Unlock()
-		return best, best.done
 	}
+	bw := &best.st.weighted
+	bw.current -= total
+	if bw.current < -currentLimit {
+		bw.current = 0
+	}
+	return best, nil // best.done adjusts the efficient weight
 }
 
 // done adjusts the efficient weight with compare-and-swap, so that the
@@ -105,30 +110,33 @@ func (s *smoothWeighted) done(w *weightedState, err error) {
 // randomPolicy picks uniformly.
 type randomPolicy struct{}
 
-func (randomPolicy) prepare(Config, []*entry) chooser {
-	return func(_ balancer.PickInfo, cands []*entry) (*entry, func(balancer.DoneInfo)) {
-		return cands[rand.IntN(len(cands))], nil
-	}
+func (p randomPolicy) prepare(Config, []*entry) chooser { return p.pick }
+
+// pick takes any candidate, each as likely as the others.
+func (randomPolicy) pick(_ balancer.PickInfo, cands []*entry) (*entry, func(balancer.DoneInfo)) {
+	return cands[rand.IntN(len(cands))], nil
 }
 
 // weightedRandom picks at random with chances proportional to weight.
 type weightedRandom struct{}
 
-func (weightedRandom) prepare(Config, []*entry) chooser {
-	return func(_ balancer.PickInfo, cands []*entry) (*entry, func(balancer.DoneInfo)) {
-		total := 0
-		for _, e := range cands {
-			total += e.node.Weight
-		}
-		r := rand.IntN(total)
-		for _, e := range cands {
-			if r < e.node.Weight {
-				return e, nil
-			}
-			r -= e.node.Weight
-		}
-		return cands[len(cands)-1], nil // unreachable: weights are positive
+func (p weightedRandom) prepare(Config, []*entry) chooser { return p.pick }
+
+// pick draws a number below the total weight and walks the candidates
+// until their weights add up past it.
+func (weightedRandom) pick(_ balancer.PickInfo, cands []*entry) (*entry, func(balancer.DoneInfo)) {
+	total := 0
+	for _, e := range cands {
+		total += e.node.Weight
 	}
+	r := rand.IntN(total)
+	for _, e := range cands {
+		if r < e.node.Weight {
+			return e, nil
+		}
+		r -= e.node.Weight
+	}
+	return cands[len(cands)-1], nil // unreachable: weights are positive
 }
 
 type hashKey struct{}
@@ -174,14 +182,15 @@ func hash64(s string) uint64 {
 // but adding or removing a node moves most keys.
 type hashPolicy struct{}
 
-func (hashPolicy) prepare(Config, []*entry) chooser {
-	return func(info balancer.PickInfo, cands []*entry) (*entry, func(balancer.DoneInfo)) {
-		key, ok := HashKeyFrom(info.Ctx)
-		if !ok {
-			return cands[rand.IntN(len(cands))], nil
-		}
-		return cands[hash64(key)%uint64(len(cands))], nil
+func (p hashPolicy) prepare(Config, []*entry) chooser { return p.pick }
+
+// pick takes the candidate at hash(key) mod n.
+func (hashPolicy) pick(info balancer.PickInfo, cands []*entry) (*entry, func(balancer.DoneInfo)) {
+	key, ok := HashKeyFrom(info.Ctx)
+	if !ok {
+		return cands[rand.IntN(len(cands))], nil
 	}
+	return cands[hash64(key)%uint64(len(cands))], nil
 }
 
 // consistentHash places VirtualNodes points per node on a ring; a key goes
@@ -194,30 +203,46 @@ type ringPoint struct {
 	entry *entry
 }
 
+// hashRing is the ring of one picker: every node's points, sorted by hash.
+type hashRing struct {
+	points []ringPoint
+	nodes  int // entries the ring was built from
+}
+
 func (consistentHash) prepare(cfg Config, entries []*entry) chooser {
-	ring := make([]ringPoint, 0, len(entries)*cfg.VirtualNodes)
+	return buildRing(entries, cfg.VirtualNodes).pick
+}
+
+// buildRing places virtualNodes points per entry, at the hashes of
+// "<addr>#<i>", and sorts them.
+func buildRing(entries []*entry, virtualNodes int) *hashRing {
+	ring := &hashRing{points: make([]ringPoint, 0, len(entries)*virtualNodes), nodes: len(entries)}
 	for _, e := range entries {
-		for i := 0; i < cfg.VirtualNodes; i++ {
-			ring = append(ring, ringPoint{hash64(e.node.Addr + "#" + strconv.Itoa(i)), e})
+		for i := 0; i < virtualNodes; i++ {
+			ring.points = append(ring.points, ringPoint{hash64(e.node.Addr + "#" + strconv.Itoa(i)), e})
 		}
 	}
-	sort.Slice(ring, func(i, j int) bool { return ring[i].hash < ring[j].hash })
-	return func(info balancer.PickInfo, cands []*entry) (*entry, func(balancer.DoneInfo)) {
-		key, ok := HashKeyFrom(info.Ctx)
-		if !ok {
-			return cands[rand.IntN(len(cands))], nil
-		}
-		h := hash64(key)
-		start := sort.Search(len(ring), func(i int) bool { return ring[i].hash >= h })
-		all := len(cands) == len(entries)
-		for i := range ring {
-			p := ring[(start+i)%len(ring)]
-			if all || contains(cands, p.entry) {
-				return p.entry, nil
-			}
-		}
-		return cands[0], nil // unreachable: every candidate has ring points
+	sort.Slice(ring.points, func(i, j int) bool { return ring.points[i].hash < ring.points[j].hash })
+	return ring
+}
+
+// pick walks clockwise from the key's hash to the first point whose node
+// is a candidate.
+func (r *hashRing) pick(info balancer.PickInfo, cands []*entry) (*entry, func(balancer.DoneInfo)) {
+	key, ok := HashKeyFrom(info.Ctx)
+	if !ok {
+		return cands[rand.IntN(len(cands))], nil
 	}
+	h := hash64(key)
+	start := sort.Search(len(r.points), func(i int) bool { return r.points[i].hash >= h })
+	all := len(cands) == r.nodes
+	for i := range r.points {
+		p := r.points[(start+i)%len(r.points)]
+		if all || contains(cands, p.entry) {
+			return p.entry, nil
+		}
+	}
+	return cands[0], nil // unreachable: every candidate has ring points
 }
 
 func contains(cands []*entry, e *entry) bool {
@@ -241,23 +266,27 @@ func (l *leastActive) prepare(_ Config, entries []*entry) chooser {
 		a := &e.st.active
 		e.done = func(balancer.DoneInfo) { a.n.Add(-1) }
 	}
-	return func(_ balancer.PickInfo, cands []*entry) (*entry, func(balancer.DoneInfo)) {
-		var tied [16]*entry // the least busy candidates, on the stack while few
-		ties := tied[:0]
-		least := int64(math.MaxInt64)
-		for _, e := range cands {
-			switch n := e.st.active.n.Load(); {
-			case n < least:
-				least = n
-				ties = append(ties[:0], e)
-			case n == least:
-				ties = append(ties, e)
-			}
+	return l.pick
+}
+
+// pick takes the candidate with the fewest calls in flight, ties in turn,
+// and counts the call; the entry's done counts it off again.
+func (l *leastActive) pick(_ balancer.PickInfo, cands []*entry) (*entry, func(balancer.DoneInfo)) {
+	var tied [16]*entry // the least busy candidates, on the stack while few
+	ties := tied[:0]
+	least := int64(math.MaxInt64)
+	for _, e := range cands {
+		switch n := e.st.active.n.Load(); {
+		case n < least:
+			least = n
+			ties = append(ties[:0], e)
+		case n == least:
+			ties = append(ties, e)
 		}
-		best := ties[l.next.Add(1)%uint64(len(ties))]
-		best.st.active.n.Add(1)
-		return best, best.done
 	}
+	best := ties[l.next.Add(1)%uint64(len(ties))]
+	best.st.active.n.Add(1)
+	return best, nil
 }
 
 // fastest sends a call to the candidate with the lowest expected wait: its
@@ -319,27 +348,34 @@ func (l *latencyState) record(end time.Time, sample float64, halfLife time.Durat
 func (f *fastest) prepare(cfg Config, _ []*entry) chooser {
 	halfLife := time.Duration(cfg.HalfLife)
 	return func(_ balancer.PickInfo, cands []*entry) (*entry, func(balancer.DoneInfo)) {
-		now := f.now()
-		start := int(f.next.Add(1) % uint64(len(cands)))
-		var best *entry
-		bestCost := math.Inf(1)
-		for i := range cands {
-			e := cands[(start+i)%len(cands)]
-			l := &e.st.latency
-			if cost := l.decayed(now, halfLife) * float64(l.inflight.Load()+1); cost < bestCost {
-				best, bestCost = e, cost
-			}
+		return f.pick(cands, halfLife)
+	}
+}
+
+// pick takes the candidate with the lowest decayed average latency times
+// one plus its calls in flight, starting the scan at a rotating place so
+// ties are shared. The callback times the call and feeds the average.
+func (f *fastest) pick(cands []*entry, halfLife time.Duration) (*entry, func(balancer.DoneInfo)) {
+	now := f.now()
+	start := int(f.next.Add(1) % uint64(len(cands)))
+	var best *entry
+	bestCost := math.Inf(1)
+	for i := range cands {
+		e := cands[(start+i)%len(cands)]
+		l := &e.st.latency
+		if cost := l.decayed(now, halfLife) * float64(l.inflight.Load()+1); cost < bestCost {
+			best, bestCost = e, cost
 		}
-		l := &best.st.latency
-		l.inflight.Add(1)
-		return best, func(di balancer.DoneInfo) {
-			l.inflight.Add(-1)
-			end := f.now()
-			sample := float64(end.Sub(now))
-			if nodeFault(di.Err) {
-				sample = max(sample, float64(errorPenalty))
-			}
-			l.record(end, sample, halfLife)
+	}
+	l := &best.st.latency
+	l.inflight.Add(1)
+	return best, func(di balancer.DoneInfo) {
+		l.inflight.Add(-1)
+		end := f.now()
+		sample := float64(end.Sub(now))
+		if nodeFault(di.Err) {
+			sample = max(sample, float64(errorPenalty))
 		}
+		l.record(end, sample, halfLife)
 	}
 }

@@ -17,6 +17,18 @@ import (
 	"cluster-demo/route"
 )
 
+// doneOf is the callback Pick hands gRPC for a pick, ejection aside: the
+// pick's own, else the entry's, else none.
+func doneOf(e *entry, done func(balancer.DoneInfo)) func(balancer.DoneInfo) {
+	switch {
+	case done != nil:
+		return done
+	case e.done != nil:
+		return e.done
+	}
+	return func(balancer.DoneInfo) {}
+}
+
 func entries(weights ...int) []*entry {
 	es := make([]*entry, len(weights))
 	for i, w := range weights {
@@ -34,9 +46,9 @@ func TestSmoothWeightedEfficientWeightNeverZeroNorAboveWeight(t *testing.T) {
 	for i := 0; i < 1000; i++ {
 		e, done := choose(balancer.PickInfo{Ctx: context.Background()}, es)
 		if e == es[0] {
-			done(fail)
+			doneOf(e, done)(fail)
 		} else {
-			done(balancer.DoneInfo{})
+			doneOf(e, done)(balancer.DoneInfo{})
 		}
 		if eff, w := heavy.efficient.Load(), heavy.weight.Load(); eff < 1 || eff > w {
 			t.Fatalf("efficient weight %d out of 1..%d", eff, w)
@@ -49,15 +61,15 @@ func TestSmoothWeightedEfficientWeightNeverZeroNorAboveWeight(t *testing.T) {
 	for _, e := range es {
 		e.st.weighted.efficient.Store(e.st.weighted.weight.Load())
 	}
-	_, done := choose(balancer.PickInfo{Ctx: context.Background()}, es[:1])
-	done(balancer.DoneInfo{Err: status.Error(codes.InvalidArgument, "bad id")})
+	e, done := choose(balancer.PickInfo{Ctx: context.Background()}, es[:1])
+	doneOf(e, done)(balancer.DoneInfo{Err: status.Error(codes.InvalidArgument, "bad id")})
 	if heavy.efficient.Load() != heavy.weight.Load() {
 		t.Fatalf("InvalidArgument lowered the weight to %d", heavy.efficient.Load())
 	}
 	heavy.efficient.Store(1)
 	for i := 0; i < 100; i++ {
-		_, done := choose(balancer.PickInfo{Ctx: context.Background()}, es)
-		done(balancer.DoneInfo{})
+		e, done := choose(balancer.PickInfo{Ctx: context.Background()}, es)
+		doneOf(e, done)(balancer.DoneInfo{})
 	}
 	if heavy.efficient.Load() != heavy.weight.Load() {
 		t.Fatalf("after successes efficient weight is %d, want it back at %d", heavy.efficient.Load(), heavy.weight.Load())

@@ -19,7 +19,7 @@ func TestServiceConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := `{"loadBalancingConfig":[{"gee_fastest":{"halfLife":"1s"}}]}`; sc != want {
+	if want := `{"healthCheckConfig":{"serviceName":""},"loadBalancingConfig":[{"gee_fastest":{"halfLife":"1s"}}]}`; sc != want {
 		t.Fatalf("got %s, want %s", sc, want)
 	}
 	if _, err := client.ServiceConfig("x", func() {}); err == nil {
@@ -83,4 +83,57 @@ func ExampleDial() {
 	}
 	defer cc.Close()
 	// Output: no instance of user yet
+}
+
+// Dial turns on client-side health checking: a server that reports
+// NOT_SERVING leaves the picker while it stays registered, and comes back
+// when it serves again.
+func TestNotServingNodeLeavesThePicker(t *testing.T) {
+	c := testcluster.Start(t, testcluster.Spec{Name: "a"}, testcluster.Spec{Name: "b"})
+	users := userpb.NewUserServiceClient(c.Dial(t, balancer.RoundRobin))
+	b := c.Member("b").Server
+	b.SetServing(false)
+	// Bounded: the health watch delivers NOT_SERVING within moments.
+	waitForSpread(t, users, func(got map[string]int) bool { return got["b"] == 0 && got["a"] == 20 })
+	b.SetServing(true)
+	waitForSpread(t, users, func(got map[string]int) bool { return got["a"] == 10 && got["b"] == 10 })
+}
+
+// waitForSpread makes rounds of 20 calls, every one of which must succeed,
+// until ok likes a round's spread, for at most 10 seconds.
+func waitForSpread(t *testing.T, users userpb.UserServiceClient, ok func(map[string]int) bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := map[string]int{}
+		for range 20 {
+			u, err := users.GetByID(context.Background(), &userpb.GetByIDRequest{Id: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got[u.GetNode()]++
+		}
+		if ok(got) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("spread still %v after 10s", got)
+		}
+	}
+}
+
+func TestDialOptionsForEjection(t *testing.T) {
+	reg := registry.NewMemory()
+	defer reg.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := client.Dial(ctx, reg, "user", "round_robin", client.WithEjection(balancer.EjectionConfig{}))
+	if err == nil || !strings.Contains(err.Error(), "ejection") {
+		t.Fatalf("ejection asked of grpc-go's round_robin: %v, want an error naming ejection", err)
+	}
+	// A bad setting fails the Dial at once, naming it.
+	_, err = client.Dial(ctx, reg, "user", balancer.RoundRobin, client.WithEjection(balancer.EjectionConfig{MaxEjectionPercent: 400}))
+	if err == nil || !strings.Contains(err.Error(), "maxEjectionPercent") {
+		t.Fatalf("bad ejection config: %v, want an error naming the field", err)
+	}
 }

@@ -15,12 +15,16 @@ import (
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
+
+	"cluster-demo/node"
+	"cluster-demo/userpb"
 )
 
-// limitedServer starts a real gRPC server on loopback whose health service
-// sits behind l, and returns a client plus a counter of calls that reached
-// a handler.
-func limitedServer(t *testing.T, l Limiter) (healthpb.HealthClient, *atomic.Int32) {
+// limitedServer starts a real gRPC server on loopback whose UserService
+// sits behind l (its health service too, which the limiter must leave
+// alone), and returns a client plus a counter of calls that reached a
+// handler.
+func limitedServer(t *testing.T, l Limiter) (userpb.UserServiceClient, *atomic.Int32) {
 	t.Helper()
 	var reached atomic.Int32
 	countUnary := func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
@@ -35,6 +39,7 @@ func limitedServer(t *testing.T, l Limiter) (healthpb.HealthClient, *atomic.Int3
 		grpc.ChainUnaryInterceptor(UnaryServerInterceptor(l), countUnary),
 		grpc.ChainStreamInterceptor(StreamServerInterceptor(l), countStream),
 	)
+	userpb.RegisterUserServiceServer(srv, node.New("n"))
 	healthpb.RegisterHealthServer(srv, health.NewServer())
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -47,15 +52,20 @@ func limitedServer(t *testing.T, l Limiter) (healthpb.HealthClient, *atomic.Int3
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = conn.Close() })
-	return healthpb.NewHealthClient(conn), &reached
+	healthConn = conn
+	return userpb.NewUserServiceClient(conn), &reached
 }
 
-// burst makes n sequential health checks and counts the outcomes. Every
-// rejection must be ResourceExhausted naming the limiter.
-func burst(t *testing.T, c healthpb.HealthClient, l Limiter, n int) (passed int) {
+// healthConn is the connection of the latest limitedServer, for checking
+// that the health service behind it is not limited.
+var healthConn *grpc.ClientConn
+
+// burst makes n sequential calls and counts the outcomes. Every rejection
+// must be ResourceExhausted naming the limiter.
+func burst(t *testing.T, c userpb.UserServiceClient, l Limiter, n int) (passed int) {
 	t.Helper()
 	for range n {
-		_, err := c.Check(context.Background(), &healthpb.HealthCheckRequest{})
+		_, err := c.GetByID(context.Background(), &userpb.GetByIDRequest{Id: 1})
 		if err == nil {
 			passed++
 			continue
@@ -113,7 +123,7 @@ func TestUnaryInterceptorLeakyBucketQueuesRealCalls(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Go(func() {
-			_, err := c.Check(context.Background(), &healthpb.HealthCheckRequest{})
+			_, err := c.GetByID(context.Background(), &userpb.GetByIDRequest{Id: 1})
 			switch status.Code(err) {
 			case codes.OK:
 				passed.Add(1)
@@ -146,11 +156,11 @@ func TestStreamInterceptorLimitsStreamsOpened(t *testing.T) {
 
 	var codesSeen []codes.Code
 	for range 3 {
-		stream, err := c.Watch(ctx, &healthpb.HealthCheckRequest{})
+		stream, err := c.ListUsers(ctx, &userpb.ListUsersRequest{FirstId: 1, Count: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = stream.Recv() // an accepted Watch sends the status at once
+		_, err = stream.Recv() // an accepted stream sends its one user
 		codesSeen = append(codesSeen, status.Code(err))
 		if err != nil && !strings.Contains(status.Convert(err).Message(), l.Name()) {
 			t.Fatalf("rejection %v does not name the limiter", err)
@@ -167,9 +177,39 @@ func TestStreamInterceptorLimitsStreamsOpened(t *testing.T) {
 	}
 }
 
+func TestInterceptorsLeaveGRPCsOwnServicesAlone(t *testing.T) {
+	clk := NewManualClock(epoch)
+	l, _ := NewTokenBucket(1, time.Second, WithClock(clk))
+	c, reached := limitedServer(t, l)
+	health := healthpb.NewHealthClient(healthConn)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for range 5 { // health watch streams, one per client connection in real life
+		stream, err := health.Watch(ctx, &healthpb.HealthCheckRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := stream.Recv(); err != nil {
+			t.Fatalf("health watch behind a limiter of 1: %v", err)
+		}
+	}
+	for range 5 {
+		if _, err := health.Check(ctx, &healthpb.HealthCheckRequest{}); err != nil {
+			t.Fatalf("health check behind a limiter of 1: %v", err)
+		}
+	}
+	if n := reached.Load(); n != 10 {
+		t.Fatalf("%d of 10 health calls reached the handler", n)
+	}
+	// The one permit is still there for the service itself.
+	if got := burst(t, c, l, 3); got != 1 || reached.Load() != 11 {
+		t.Fatalf("after the health checks %d of 3 calls passed (%d in all reached a handler), want the 1 permit unused until then", got, reached.Load())
+	}
+}
+
 func TestInterceptorWithoutLimiterFailsLoudly(t *testing.T) {
 	c, reached := limitedServer(t, nil)
-	_, err := c.Check(context.Background(), &healthpb.HealthCheckRequest{})
+	_, err := c.GetByID(context.Background(), &userpb.GetByIDRequest{Id: 1})
 	if status.Code(err) != codes.Internal || !strings.Contains(err.Error(), "no limiter") {
 		t.Fatalf("got %v, want Internal naming the missing limiter", err)
 	}

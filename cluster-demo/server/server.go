@@ -5,6 +5,12 @@
 //	userpb.RegisterUserServiceServer(s.GRPC(), node.New("a"))
 //	if err := s.Start(ctx, "127.0.0.1:0"); err != nil { ... }
 //	defer s.GracefulStop(context.Background())
+//
+// Every server also speaks the standard gRPC services that tools and
+// clients expect: the health service (grpc.health.v1: NOT_SERVING before
+// Start and while it drains, SERVING otherwise) and reflection, so grpcurl
+// can list and call it without the .proto files. It reports its load in the
+// trailer of every response (package loadreport) for gee_least_loaded.
 package server
 
 import (
@@ -16,7 +22,11 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/reflection"
 
+	"cluster-demo/loadreport"
 	"cluster-demo/registry"
 )
 
@@ -32,6 +42,8 @@ type Server struct {
 	advert  string
 	gsOpts  []grpc.ServerOption
 	gs      *grpc.Server
+	health  *health.Server
+	load    *loadreport.Reporter
 
 	mu      sync.Mutex
 	started bool
@@ -61,18 +73,49 @@ func WithGRPCOptions(opts ...grpc.ServerOption) Option {
 }
 
 // New returns a server for service that will register in reg. Register the
-// gRPC services on GRPC() before calling Start.
+// gRPC services on GRPC() before calling Start. The health and reflection
+// services are registered already, and the load reporter's interceptors
+// run first, before any of WithGRPCOptions.
 func New(reg registry.Registry, service string, opts ...Option) *Server {
-	s := &Server{reg: reg, service: service, weight: 1, done: make(chan struct{})}
+	s := &Server{reg: reg, service: service, weight: 1, done: make(chan struct{}), load: loadreport.NewReporter()}
 	for _, opt := range opts {
 		opt(s)
 	}
-	s.gs = grpc.NewServer(s.gsOpts...)
+	gsOpts := append([]grpc.ServerOption{
+		grpc.ChainUnaryInterceptor(s.load.UnaryServerInterceptor()),
+		grpc.ChainStreamInterceptor(s.load.StreamServerInterceptor()),
+	}, s.gsOpts...)
+	s.gs = grpc.NewServer(gsOpts...)
+	s.health = health.NewServer()
+	s.health.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING) // until Start
+	healthpb.RegisterHealthServer(s.gs, s.health)
+	reflection.Register(s.gs)
 	return s
 }
 
 // GRPC is the underlying grpc.Server, for registering services.
 func (s *Server) GRPC() *grpc.Server { return s.gs }
+
+// Load is the reporter that counts the server's calls in progress.
+func (s *Server) Load() *loadreport.Reporter { return s.load }
+
+// SetServing sets what the health service reports, for the server as a
+// whole ("") and for every service registered on it. Clients made with
+// client.Dial stop picking a server that is not serving and pick it again
+// once it is; it stays registered and reachable by direct calls meanwhile.
+// It has no effect once the server stops.
+func (s *Server) SetServing(serving bool) {
+	st := healthpb.HealthCheckResponse_NOT_SERVING
+	if serving {
+		st = healthpb.HealthCheckResponse_SERVING
+	}
+	s.health.SetServingStatus("", st)
+	for name := range s.gs.GetServiceInfo() {
+		if name != healthpb.Health_ServiceDesc.ServiceName {
+			s.health.SetServingStatus(name, st)
+		}
+	}
+}
 
 // Start listens on addr ("127.0.0.1:0" picks a free port), starts serving
 // in the background and then registers the instance. It returns once the
@@ -113,6 +156,7 @@ func (s *Server) Serve(ctx context.Context, lis net.Listener) error {
 		close(s.done)
 		return s.Err()
 	}
+	s.SetServing(true) // before it is announced: clients check health first
 	go func() {
 		err := s.gs.Serve(lis)
 		s.mu.Lock()
@@ -121,6 +165,7 @@ func (s *Server) Serve(ctx context.Context, lis net.Listener) error {
 		close(s.done)
 	}()
 	if err := s.reg.Register(ctx, s.inst); err != nil {
+		s.health.Shutdown()
 		s.gs.Stop()
 		<-s.done
 		return fmt.Errorf("server: register %s: %w", s.inst.Addr, err)
@@ -152,10 +197,13 @@ func (s *Server) Err() error {
 	return s.err
 }
 
-// GracefulStop unregisters the instance first, so clients stop picking it,
-// then lets calls in progress finish. If ctx ends first the remaining calls
-// are cut off. The unregister error, if any, is returned.
+// GracefulStop drains the server: it reports NOT_SERVING, so clients that
+// check health stop picking it at once, unregisters the instance, so the
+// others drop it too, and then lets calls in progress finish. If ctx ends
+// first the remaining calls are cut off. The unregister error, if any, is
+// returned.
 func (s *Server) GracefulStop(ctx context.Context) error {
+	s.health.Shutdown() // NOT_SERVING from now on, whatever SetServing says
 	err := s.unregister(ctx)
 	stopped := make(chan struct{})
 	go func() {
@@ -173,6 +221,7 @@ func (s *Server) GracefulStop(ctx context.Context) error {
 
 // Stop unregisters the instance and closes every connection at once.
 func (s *Server) Stop() error {
+	s.health.Shutdown()
 	err := s.unregister(context.Background())
 	s.gs.Stop()
 	return err

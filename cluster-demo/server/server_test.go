@@ -4,10 +4,17 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
+	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
+	"google.golang.org/grpc/status"
 
+	"cluster-demo/loadreport"
 	"cluster-demo/node"
 	"cluster-demo/registry"
 	"cluster-demo/server"
@@ -104,4 +111,171 @@ func TestStartFailsCleanly(t *testing.T) {
 func listAddrsNoFail(reg registry.Registry) []registry.ServiceInstance {
 	insts, _ := reg.List(context.Background(), "user")
 	return insts
+}
+
+func dial(t *testing.T, addr string) *grpc.ClientConn {
+	t.Helper()
+	cc, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cc.Close() })
+	return cc
+}
+
+func started(t *testing.T, reg registry.Registry, n *node.Node) *server.Server {
+	t.Helper()
+	s := server.New(reg, "user")
+	userpb.RegisterUserServiceServer(s.GRPC(), n)
+	if err := s.Start(context.Background(), "127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Stop() })
+	return s
+}
+
+func TestHealthServiceReportsServingAndNotServing(t *testing.T) {
+	reg := registry.NewMemory()
+	defer reg.Close()
+	s := started(t, reg, node.New("n1"))
+	health := healthpb.NewHealthClient(dial(t, s.Addr()))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	check := func(service string) healthpb.HealthCheckResponse_ServingStatus {
+		t.Helper()
+		resp, err := health.Check(ctx, &healthpb.HealthCheckRequest{Service: service})
+		if err != nil {
+			t.Fatalf("health check of %q: %v", service, err)
+		}
+		return resp.GetStatus()
+	}
+	for _, svc := range []string{"", "clusterdemo.user.UserService"} {
+		if got := check(svc); got != healthpb.HealthCheckResponse_SERVING {
+			t.Fatalf("a started server reports %q as %v", svc, got)
+		}
+	}
+	s.SetServing(false)
+	for _, svc := range []string{"", "clusterdemo.user.UserService"} {
+		if got := check(svc); got != healthpb.HealthCheckResponse_NOT_SERVING {
+			t.Fatalf("after SetServing(false) %q is %v", svc, got)
+		}
+	}
+	s.SetServing(true)
+	if got := check(""); got != healthpb.HealthCheckResponse_SERVING {
+		t.Fatalf("after SetServing(true): %v", got)
+	}
+}
+
+// A draining server says NOT_SERVING before its last calls end, so health
+// checking clients stop sending it new calls while it finishes the old.
+func TestDrainingServerReportsNotServing(t *testing.T) {
+	reg := registry.NewMemory()
+	defer reg.Close()
+	n := node.New("n1", node.WithDelay(time.Hour))
+	s := started(t, reg, n)
+	cc := dial(t, s.Addr())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	watch, err := healthpb.NewHealthClient(cc).Watch(ctx, &healthpb.HealthCheckRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := watch.Recv(); err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+		t.Fatalf("first status %v, %v; want SERVING", resp, err)
+	}
+	slow := make(chan error, 1)
+	go func() {
+		_, err := userpb.NewUserServiceClient(cc).GetByID(ctx, &userpb.GetByIDRequest{Id: 1})
+		slow <- err
+	}()
+	waitUntil(t, func() bool { return n.Active() == 1 })
+	stopCtx, stopCancel := context.WithCancel(context.Background())
+	stopped := make(chan error, 1)
+	go func() { stopped <- s.GracefulStop(stopCtx) }()
+	if resp, err := watch.Recv(); err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_NOT_SERVING {
+		t.Fatalf("while draining: %v, %v; want NOT_SERVING", resp, err)
+	}
+	if n.Active() != 1 {
+		t.Fatal("the call in progress ended before the drain was announced")
+	}
+	stopCancel() // give up waiting for the hour-long call
+	if err := <-stopped; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-slow; err == nil {
+		t.Fatal("the cut-off call succeeded")
+	}
+}
+
+func TestServerSupportsReflection(t *testing.T) {
+	reg := registry.NewMemory()
+	defer reg.Close()
+	s := started(t, reg, node.New("n1"))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	stream, err := reflectionpb.NewServerReflectionClient(dial(t, s.Addr())).ServerReflectionInfo(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stream.Send(&reflectionpb.ServerReflectionRequest{MessageRequest: &reflectionpb.ServerReflectionRequest_ListServices{}}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := stream.Recv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, svc := range resp.GetListServicesResponse().GetService() {
+		names = append(names, svc.GetName())
+	}
+	got := strings.Join(names, ",")
+	for _, want := range []string{"clusterdemo.user.UserService", "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("reflection lists %s, want %s among them", got, want)
+		}
+	}
+}
+
+func TestResponsesCarryTheServersLoad(t *testing.T) {
+	reg := registry.NewMemory()
+	defer reg.Close()
+	n := node.New("n1")
+	s := started(t, reg, n)
+	users := userpb.NewUserServiceClient(dial(t, s.Addr()))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	n.SetDelay(time.Hour)
+	for range 3 {
+		go users.GetByID(ctx, &userpb.GetByIDRequest{Id: 1}) // held until cancel
+	}
+	waitUntil(t, func() bool { return n.Active() == 3 })
+	n.SetDelay(0)
+	var trailer metadata.MD
+	if _, err := users.GetByID(context.Background(), &userpb.GetByIDRequest{Id: 2}, grpc.Trailer(&trailer)); err != nil {
+		t.Fatal(err)
+	}
+	r, ok := loadreport.FromTrailer(trailer)
+	if !ok || r.InFlight != 3 {
+		t.Fatalf("trailer %v: report %+v, %v; want 3 other calls in flight", trailer, r, ok)
+	}
+	// Failed calls report too: the balancer learns from every answer.
+	_, err := users.GetByID(context.Background(), &userpb.GetByIDRequest{Id: -1}, grpc.Trailer(&trailer))
+	if status.Code(err) != codes.InvalidArgument {
+		t.Fatal(err)
+	}
+	if r, ok := loadreport.FromTrailer(trailer); !ok || r.InFlight != 3 {
+		t.Fatalf("failed call's trailer %v: %+v, %v", trailer, r, ok)
+	}
+}
+
+// waitUntil polls cond for at most 10 seconds.
+func waitUntil(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 10s")
+		}
+		time.Sleep(time.Millisecond)
+	}
 }

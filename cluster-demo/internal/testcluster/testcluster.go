@@ -6,6 +6,7 @@ package testcluster
 import (
 	"context"
 	"fmt"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -42,10 +43,20 @@ type Member struct {
 	Spec   Spec
 	Node   *node.Node
 	Server *server.Server
+	gate   *gate
 }
 
 // Addr is the registered address of the member.
 func (m *Member) Addr() string { return m.Server.Addr() }
+
+// Freeze makes the member hang as a process stopped with SIGSTOP does: its
+// connections stay open and take the bytes clients send, but nothing is
+// read or answered until Thaw. Health checks go unanswered too, so clients
+// keep the member as ready.
+func (m *Member) Freeze() { m.gate.freeze() }
+
+// Thaw lets a frozen member go on; what arrived meanwhile is read then.
+func (m *Member) Thaw() { m.gate.thaw() }
 
 // Cluster is a set of running servers sharing one registry.
 type Cluster struct {
@@ -76,11 +87,17 @@ func (c *Cluster) Add(t testing.TB, spec Spec) *Member {
 		server.WithWeight(spec.Weight), server.WithGroup(spec.Group),
 		server.WithGRPCOptions(spec.Server...))
 	userpb.RegisterUserServiceServer(s.GRPC(), n)
-	if err := s.Start(context.Background(), "127.0.0.1:0"); err != nil {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("testcluster: listen for %s: %v", spec.Name, err)
+	}
+	g := newGate()
+	if err := s.Serve(context.Background(), gatedListener{Listener: lis, g: g}); err != nil {
 		t.Fatalf("testcluster: start %s: %v", spec.Name, err)
 	}
 	t.Cleanup(func() { s.Stop() })
-	m := &Member{Spec: spec, Node: n, Server: s}
+	t.Cleanup(g.thaw) // runs first: a frozen member could not stop
+	m := &Member{Spec: spec, Node: n, Server: s, gate: g}
 	c.Members = append(c.Members, m)
 	return m
 }

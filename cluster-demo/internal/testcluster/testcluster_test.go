@@ -3,6 +3,10 @@ package testcluster_test
 import (
 	"context"
 	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	_ "cluster-demo/balancer"
 	"cluster-demo/internal/testcluster"
@@ -35,5 +39,24 @@ func TestClusterStartsRegistersAndCounts(t *testing.T) {
 	}
 	if calls := c.Calls(); calls["a"] != 2 || calls["b"] != 2 {
 		t.Fatalf("counts %v, want 2 each", calls)
+	}
+}
+
+func TestFrozenMemberAnswersNothingUntilThawed(t *testing.T) {
+	c := testcluster.Start(t, testcluster.Spec{Name: "a"})
+	users := userpb.NewUserServiceClient(c.Dial(t, "gee_round_robin"))
+	a := c.Member("a")
+	a.Freeze()
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	_, err := users.GetByID(ctx, &userpb.GetByIDRequest{Id: 1})
+	cancel()
+	if status.Code(err) != codes.DeadlineExceeded {
+		t.Fatalf("call to a frozen member: %v, want DeadlineExceeded", err)
+	}
+	a.Thaw()
+	ctx, cancel = context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if u, err := users.GetByID(ctx, &userpb.GetByIDRequest{Id: 2}); err != nil || u.GetNode() != "a" {
+		t.Fatalf("call after Thaw: %v, %v", u, err)
 	}
 }
