@@ -314,3 +314,22 @@ func TestBenchWithoutDaysKeepsOneRowPerImplementation(t *testing.T) {
 		t.Errorf("cluster-demo markdown:\n%s", got)
 	}
 }
+
+func TestTourFinalChapterIsTheLastOfTheMap(t *testing.T) {
+	tour, _ := newTestTour(t)
+	for _, f := range frameworks {
+		if f.Chapters[0].Name == "" {
+			continue
+		}
+		want := f.Name + "/day8-performance"
+		if got := tour.FinalChapter(f.Name); got != want {
+			t.Errorf("FinalChapter(%s) = %s, want %s", f.Name, got, want)
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("FinalChapter of an unknown framework did not panic")
+		}
+	}()
+	tour.FinalChapter("gee-nothing")
+}

@@ -183,9 +183,22 @@ func (t *Tour) FreeAddr() string {
 	return l.Addr().String()
 }
 
+// FinalChapter is the folder of a framework's last chapter, the one the tour runs
+// ("gee-web/day8-performance"), read from the chapter map so that a part never names a chapter
+// that a new last chapter has replaced. It panics on a framework the map does not have.
+func (t *Tour) FinalChapter(framework string) string {
+	f, ok := findFramework(framework)
+	if !ok || len(f.Chapters) == 0 {
+		panic(fmt.Sprintf("tour: no framework %q in the chapter map", framework))
+	}
+	return f.Chapters[len(f.Chapters)-1].Path()
+}
+
 // Build compiles the main package at pkg (a folder relative to the repo root) and returns the
 // path of the binary. Building once and starting the binary means the processes the tour stops
-// are the demos themselves, not a `go run` wrapper.
+// are the demos themselves, not a `go run` wrapper. pkg may also be a program of the tour's own
+// in the scripts module (scripts/...): go.work puts every chapter in the build, so such a
+// program imports a chapter's packages without a require line.
 func (t *Tour) Build(pkg string) (string, error) {
 	pkg = strings.TrimSuffix(strings.TrimPrefix(pkg, "./"), "/")
 	if bin, ok := t.built[pkg]; ok {
