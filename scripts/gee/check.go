@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -35,13 +34,20 @@ const checkUsage = "check [-skip-tests] [<framework> | <framework>/<chapter>]"
 // Then it follows the docs' relative links, and renders every Mermaid block of the docs when
 // mermaid-cli is installed.
 func runCheck(e *env, args []string) error {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	skipTests := fs.Bool("skip-tests", false, "do not run the chapters' tests (CI runs go test -race work itself)")
-	if err := fs.Parse(args); err != nil {
-		return usagef("%v; usage: gee %s", err, checkUsage)
+	// -skip-tests leaves the chapters' tests out: CI runs go test -race work on its own.
+	skipTests := false
+	var targets []string
+	for _, a := range args {
+		switch {
+		case a == "-skip-tests" || a == "--skip-tests":
+			skipTests = true
+		case strings.HasPrefix(a, "-"):
+			return usagef("unknown flag %s; usage: gee %s", a, checkUsage)
+		default:
+			targets = append(targets, a)
+		}
 	}
-	chapters, err := chapterTargets("check", fs.Args())
+	chapters, err := chapterTargets("check", targets)
 	if err != nil {
 		return err
 	}
@@ -51,7 +57,7 @@ func runCheck(e *env, args []string) error {
 	}
 	var results []checkResult
 	for _, c := range chapters {
-		r := checkChapter(e.root, c, listed, !*skipTests)
+		r := checkChapter(e.root, c, listed, !skipTests)
 		results = append(results, r)
 		status := "ok  "
 		if !r.ok() {

@@ -199,7 +199,10 @@ func TestCheckReportsStepSizesAndFailsPastTheLimit(t *testing.T) {
 	}
 
 	root = checkFixture(t, 251)
-	code, stdout, stderr := runGeeIn(t, root, "check", "-skip-tests")
+	if code, _, stderr := runGeeIn(t, root, "check", "-frobnicate"); code != 2 || !strings.Contains(stderr, "unknown flag -frobnicate") {
+		t.Fatalf("unknown flag: exit %d, %q", code, stderr)
+	}
+	code, stdout, stderr := runGeeIn(t, root, "check", "fw", "--skip-tests")
 	if code != 1 || !strings.Contains(stdout, "FAIL fw/day2-b: framework code changes 251 lines against day1-a (at most 250)") ||
 		!regexp.MustCompile(`fw/day2-b\s+yes\s+yes\s+yes\s+skipped\s+yes\s+251/250 OVER\s+0/120`).MatchString(stdout) ||
 		!strings.Contains(stdout, "ok   fw/day1-a") || !strings.Contains(stderr, "1 of 2 chapters failed") {
