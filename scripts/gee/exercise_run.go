@@ -320,6 +320,9 @@ func exFailureDetail(lines []string) string {
 	if m := exImplementRe.FindString(text); m != "" {
 		return "panic: " + m
 	}
+	if strings.Contains(text, "WARNING: DATA RACE") {
+		return "a data race (go test -race in the copy prints both stacks)"
+	}
 	for _, l := range lines {
 		if strings.HasPrefix(l, "panic: ") {
 			return strings.TrimSuffix(strings.TrimSuffix(l, " [recovered]"), " [recovered, repanicked]")
