@@ -149,7 +149,7 @@ func TestRunPrintsResultsAndStoresRows(t *testing.T) {
 			"found: Robert'); DROP TABLE User;-- (age 7)",
 		}, []string{
 			`INSERT INTO "User" ("Name", "Age") VALUES (?, ?), (?, ?), (?, ?) ["Tom" 18 "Sam" 25 "Robert'); DROP TABLE User;--" 7]`,
-			`SELECT "Name", "Age" FROM "User" []`,
+			`SELECT "User"."Name", "User"."Age" FROM "User" []`,
 		})
 		// The hostile name is stored verbatim and the table survived it.
 		want := []string{"Tom | 18", "Sam | 25", "Robert'); DROP TABLE User;-- | 7"}

@@ -146,7 +146,7 @@ func TestRunPrintsResultsAndStoresRows(t *testing.T) {
 			"deleted: 1, count: 2",
 			"Sam is gone: session: record not found",
 		}, []string{
-			`SELECT "Name", "Age" FROM "User" WHERE (Age > ?) ORDER BY Age DESC LIMIT ? [20 2]`,
+			`SELECT "User"."Name", "User"."Age" FROM "User" WHERE (Age > ?) ORDER BY Age DESC LIMIT ? [20 2]`,
 			`UPDATE "User" SET "Age" = ? WHERE (Name = ?) [19 "Tom"]`,
 			`DELETE FROM "User" WHERE (Age > ?) AND (Name <> ?) [20 "Kate"]`,
 			`SELECT count(*) FROM "User" []`,

@@ -150,7 +150,7 @@ func TestRunPrintsResultsAndStoresRows(t *testing.T) {
 			"count: 2",
 		}, []string{
 			`INSERT INTO "Account" ("ID", "Password") VALUES (?, ?), (?, ?) [1001 "qwerty" 1002 "123456"]`,
-			`SELECT "ID", "Password" FROM "Account" []`,
+			`SELECT "Account"."ID", "Account"."Password" FROM "Account" []`,
 		})
 		// BeforeInsert ran before the statement was built, AfterQuery after the rows were read.
 		insert := strings.Index(out, `INSERT INTO "Account"`)

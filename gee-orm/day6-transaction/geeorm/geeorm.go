@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"gee-orm/day6-transaction/geeorm/dialect"
 	"gee-orm/day6-transaction/geeorm/log"
@@ -20,8 +21,18 @@ type Engine struct {
 
 // NewEngine opens the database source with the named database/sql driver and
 // pings it, so that a wrong driver name or an unreachable database is an
-// error here rather than on the first query.
+// error here rather than on the first query. SQLite transactions begin with
+// BEGIN IMMEDIATE (go-sqlite3's _txlock=immediate, unless source sets
+// _txlock), which takes the write lock at once: a second writer waits for
+// it, up to the busy timeout, instead of failing at its first write.
 func NewEngine(driver, source string) (*Engine, error) {
+	if driver == "sqlite3" && !strings.Contains(source, "_txlock=") {
+		separator := "?"
+		if strings.Contains(source, "?") {
+			separator = "&"
+		}
+		source += separator + "_txlock=immediate"
+	}
 	db, err := sql.Open(driver, source)
 	if err != nil {
 		log.Error(err)

@@ -3,9 +3,11 @@
 package geeorm
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"gee-orm/day7-migrate/geeorm/dialect"
 	"gee-orm/day7-migrate/geeorm/log"
@@ -20,8 +22,18 @@ type Engine struct {
 
 // NewEngine opens the database source with the named database/sql driver and
 // pings it, so that a wrong driver name or an unreachable database is an
-// error here rather than on the first query.
+// error here rather than on the first query. SQLite transactions begin with
+// BEGIN IMMEDIATE (go-sqlite3's _txlock=immediate, unless source sets
+// _txlock), which takes the write lock at once: a second writer waits for
+// it, up to the busy timeout, instead of failing at its first write.
 func NewEngine(driver, source string) (*Engine, error) {
+	if driver == "sqlite3" && !strings.Contains(source, "_txlock=") {
+		separator := "?"
+		if strings.Contains(source, "?") {
+			separator = "&"
+		}
+		source += separator + "_txlock=immediate"
+	}
 	db, err := sql.Open(driver, source)
 	if err != nil {
 		log.Error(err)
@@ -98,11 +110,46 @@ func (e *Engine) Transaction(f func(*session.Session) (any, error)) (result any,
 }
 
 // Migrate brings the table of value's struct to the struct's fields (see
-// session.Session.Migrate) in one transaction: if any step fails, the
-// table is left as it was.
+// session.Session.Migrate) the way SQLite's procedure for changing a table
+// asks: foreign keys off on its own connection before the transaction (a
+// rebuild drops the old table, which with them on would run the ON DELETE
+// action of every row that references it), one transaction, and PRAGMA
+// foreign_key_check before the commit. If any step fails, nothing changes.
 func (e *Engine) Migrate(value any) error {
-	_, err := e.Transaction(func(s *session.Session) (any, error) {
-		return nil, s.Model(value).Migrate()
-	})
-	return err
+	ctx := context.Background()
+	conn, err := e.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("geeorm: migrate: %w", err)
+	}
+	defer conn.Close()
+	var foreignKeys bool
+	err = conn.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&foreignKeys)
+	if err == nil && foreignKeys {
+		defer conn.ExecContext(ctx, "PRAGMA foreign_keys = ON") // before Close returns it to the pool
+		_, err = conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF")
+	}
+	var tx *sql.Tx
+	if err == nil {
+		tx, err = conn.BeginTx(ctx, nil)
+	}
+	if err != nil {
+		return fmt.Errorf("geeorm: migrate: %w", err)
+	}
+	defer tx.Rollback() // does nothing once committed
+	log.Info("transaction begin")
+	s := session.NewTx(e.db, tx, e.dialect)
+	if err = s.Model(value).Migrate(); err == nil && foreignKeys {
+		var table, parent string
+		var rowid, index any
+		err = s.Raw("PRAGMA foreign_key_check").QueryRow().Scan(&table, &rowid, &parent, &index)
+		if err == nil {
+			err = fmt.Errorf("geeorm: migrate: row %v of %s references a row of %s that does not exist", rowid, table, parent)
+		} else if errors.Is(err, sql.ErrNoRows) {
+			err = nil
+		}
+	}
+	if err != nil {
+		return errors.Join(err, s.Rollback())
+	}
+	return s.Commit()
 }

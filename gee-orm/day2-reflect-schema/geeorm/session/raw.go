@@ -24,7 +24,7 @@ type Session struct {
 	refTable *schema.Schema // the model's table, set by Model
 }
 
-// New returns a session on db, which speaks dialect.
+// New returns a session on db.
 func New(db *sql.DB, dialect dialect.Dialect) *Session {
 	return &Session{db: db, dialect: dialect}
 }

@@ -9,7 +9,7 @@ func TestSelect(t *testing.T) {
 	var c Clause
 	c.Set(SELECT, "User", []string{"Name", "Age"})
 	sql, vars := c.Build(SELECT)
-	if want := `SELECT "Name", "Age" FROM "User"`; sql != want {
+	if want := `SELECT "User"."Name", "User"."Age" FROM "User"`; sql != want {
 		t.Errorf("sql = %s\nwant  %s", sql, want)
 	}
 	if len(vars) != 0 {
@@ -50,7 +50,7 @@ func TestBuildSkipsClausesNotSet(t *testing.T) {
 func TestIdentifiersAreQuoted(t *testing.T) {
 	var c Clause
 	c.Set(SELECT, `we"ird`, []string{"order", "group"})
-	if sql, _ := c.Build(SELECT); sql != `SELECT "order", "group" FROM "we""ird"` {
+	if sql, _ := c.Build(SELECT); sql != `SELECT "we""ird"."order", "we""ird"."group" FROM "we""ird"` {
 		t.Fatalf("sql = %s", sql)
 	}
 }

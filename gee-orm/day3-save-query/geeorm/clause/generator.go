@@ -21,20 +21,19 @@ func bindVars(num int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", num), ", ")
 }
 
-// QuoteAll quotes each identifier and joins them with commas:
+// quoteAll quotes each name, after prefix, and joins them with commas:
 // "Name", "Age".
-func QuoteAll(names []string) string {
-	quoted := make([]string, len(names))
-	for i, name := range names {
-		quoted[i] = dialect.Quote(name)
+func quoteAll(names []string, prefix string) string {
+	var quoted []string
+	for _, name := range names {
+		quoted = append(quoted, prefix+dialect.Quote(name))
 	}
 	return strings.Join(quoted, ", ")
 }
 
 // _insert(table string, fields []string)
 func _insert(values ...any) (string, []any) {
-	tableName := values[0].(string)
-	return "INSERT INTO " + dialect.Quote(tableName) + " (" + QuoteAll(values[1].([]string)) + ")", []any{}
+	return "INSERT INTO " + dialect.Quote(values[0].(string)) + " (" + quoteAll(values[1].([]string), "") + ")", []any{}
 }
 
 // _values(record []any...): one parenthesised row of placeholders per
@@ -50,8 +49,10 @@ func _values(values ...any) (string, []any) {
 	return "VALUES " + strings.Join(rows, ", "), vars
 }
 
-// _select(table string, fields []string)
+// _select(table string, fields []string): each column is qualified with
+// its table, so that one the table lacks is an error ("no such column")
+// rather than a string: SQLite reads a "Name" it cannot resolve as 'Name'.
 func _select(values ...any) (string, []any) {
-	tableName := values[0].(string)
-	return "SELECT " + QuoteAll(values[1].([]string)) + " FROM " + dialect.Quote(tableName), []any{}
+	table := dialect.Quote(values[0].(string))
+	return "SELECT " + quoteAll(values[1].([]string), table+".") + " FROM " + table, []any{}
 }

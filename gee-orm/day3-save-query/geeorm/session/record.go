@@ -3,6 +3,7 @@ package session
 import (
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 
 	"gee-orm/day3-save-query/geeorm/clause"
@@ -16,34 +17,53 @@ func (s *Session) Insert(values ...any) (int64, error) {
 	if len(values) == 0 {
 		return 0, errors.New("session: insert needs at least one record")
 	}
-	recordValues := make([]any, 0, len(values))
+	var records []any
 	for i, value := range values {
-		if v := reflect.ValueOf(value); v.Kind() == reflect.Pointer && v.IsNil() {
-			return 0, fmt.Errorf("session: insert of a nil %T", value)
-		} else if v.Kind() == reflect.Pointer && v.Elem().Kind() == reflect.Pointer {
+		if v := reflect.Indirect(reflect.ValueOf(value)); v.Kind() != reflect.Struct {
 			// Model sees through any pointers; reading the values would not.
-			return 0, fmt.Errorf("session: insert needs structs or pointers to structs, not %T", value)
+			return 0, fmt.Errorf("session: insert needs structs or non-nil pointers to structs, not %T", value)
 		}
 		previous := s.refTable
 		table, err := s.Model(value).table()
 		if err != nil {
 			return 0, err
 		}
-		if i == 0 {
-			s.clause.Set(clause.INSERT, table.Name, table.FieldNames)
-		} else if table != previous {
+		if i > 0 && table != previous {
 			return 0, fmt.Errorf("session: insert of mixed models %s and %s", previous.Name, table.Name)
 		}
-		recordValues = append(recordValues, table.RecordValues(value))
+		record := table.RecordValues(value)
+		for j, v := range record {
+			if err := storable(v); err != nil {
+				return 0, fmt.Errorf("session: insert %s.%s: %w", table.Name, table.FieldNames[j], err)
+			}
+		}
+		records = append(records, record)
 	}
-
-	s.clause.Set(clause.VALUES, recordValues...)
+	s.clause.Set(clause.INSERT, s.refTable.Name, s.refTable.FieldNames)
+	s.clause.Set(clause.VALUES, records...)
 	sql, vars := s.clause.Build(clause.INSERT, clause.VALUES)
 	result, err := s.Raw(sql, vars...).Exec()
 	if err != nil {
 		return 0, err
 	}
 	return result.RowsAffected()
+}
+
+// storable says why SQLite would not give v back as it is: an unsigned
+// integer above the largest int64 is stored negative (or refused), a NaN
+// is stored as NULL.
+func storable(v any) error {
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Uint, reflect.Uint64:
+		if rv.Uint() > math.MaxInt64 {
+			return fmt.Errorf("%d does not fit in SQLite's 64-bit signed integer", rv.Uint())
+		}
+	case reflect.Float32, reflect.Float64:
+		if math.IsNaN(rv.Float()) {
+			return errors.New("NaN would be stored as NULL")
+		}
+	}
+	return nil
 }
 
 // Find reads the rows of the model's table into values, a pointer to a

@@ -26,7 +26,7 @@ type Session struct {
 	clause   clause.Clause  // the clauses of the statement being built
 }
 
-// New returns a session on db, which speaks dialect.
+// New returns a session on db.
 func New(db *sql.DB, dialect dialect.Dialect) *Session {
 	return &Session{db: db, dialect: dialect}
 }

@@ -4,7 +4,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"reflect"
 	"strings"
 
 	"gee-orm/day4-chain-operation/geeorm/dialect"
@@ -16,29 +15,16 @@ import (
 var ErrModelNotSet = errors.New("session: model is not set; call Model first")
 
 // Model sets the struct the following operations work on (a struct and a
-// pointer to it are the same model). The struct is parsed again only when
-// the model's type changes.
+// pointer to it are the same model); it is parsed when the type changes.
 func (s *Session) Model(value any) *Session {
-	if s.refTable == nil || structType(value) != structType(s.refTable.Model) {
+	if s.refTable == nil || schema.StructType(value) != schema.StructType(s.refTable.Model) {
 		s.refTable = schema.Parse(value, s.dialect)
 	}
 	return s
 }
 
-// structType is value's type with any pointers removed.
-func structType(value any) reflect.Type {
-	t := reflect.TypeOf(value)
-	for t != nil && t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	return t
-}
-
-// RefTable returns the schema of the model, or nil before Model is
-// called. Its Err field says whether the model could be mapped.
-func (s *Session) RefTable() *schema.Schema {
-	return s.refTable
-}
+// RefTable returns the model's schema (nil before Model); see its Err.
+func (s *Session) RefTable() *schema.Schema { return s.refTable }
 
 // table returns the model's schema, or why there is none usable.
 func (s *Session) table() (*schema.Schema, error) {
@@ -53,8 +39,7 @@ func (s *Session) table() (*schema.Schema, error) {
 	return s.refTable, nil
 }
 
-// CreateTable creates the model's table: each field a column with its
-// type and tag constraints.
+// CreateTable creates the model's table, a column per field.
 func (s *Session) CreateTable() error {
 	table, err := s.table()
 	if err != nil {

@@ -27,7 +27,7 @@ type Session struct {
 	tx       *sql.Tx        // set between Begin and Commit or Rollback
 }
 
-// New returns a session on db, which speaks dialect.
+// New returns a session on db.
 func New(db *sql.DB, dialect dialect.Dialect) *Session {
 	return &Session{db: db, dialect: dialect}
 }

@@ -9,7 +9,7 @@ func TestSelect(t *testing.T) {
 	var c Clause
 	c.Set(SELECT, "User", []string{"Name", "Age"})
 	sql, vars := c.Build(SELECT)
-	if want := `SELECT "Name", "Age" FROM "User"`; sql != want {
+	if want := `SELECT "User"."Name", "User"."Age" FROM "User"`; sql != want {
 		t.Errorf("sql = %s\nwant  %s", sql, want)
 	}
 	if len(vars) != 0 {
@@ -50,7 +50,7 @@ func TestBuildSkipsClausesNotSet(t *testing.T) {
 func TestIdentifiersAreQuoted(t *testing.T) {
 	var c Clause
 	c.Set(SELECT, `we"ird`, []string{"order", "group"})
-	if sql, _ := c.Build(SELECT); sql != `SELECT "order", "group" FROM "we""ird"` {
+	if sql, _ := c.Build(SELECT); sql != `SELECT "we""ird"."order", "we""ird"."group" FROM "we""ird"` {
 		t.Fatalf("sql = %s", sql)
 	}
 }
@@ -62,7 +62,7 @@ func TestSelectWhereOrderByLimit(t *testing.T) {
 	c.Set(WHERE, "Name = ?", "Tom")
 	c.Set(ORDERBY, "Age ASC")
 	sql, vars := c.Build(SELECT, WHERE, ORDERBY, LIMIT)
-	if want := `SELECT "Name", "Age" FROM "User" WHERE (Name = ?) ORDER BY Age ASC LIMIT ?`; sql != want {
+	if want := `SELECT "User"."Name", "User"."Age" FROM "User" WHERE (Name = ?) ORDER BY Age ASC LIMIT ?`; sql != want {
 		t.Errorf("sql = %s\nwant  %s", sql, want)
 	}
 	if want := []any{"Tom", 3}; !reflect.DeepEqual(vars, want) {
@@ -80,7 +80,7 @@ func TestSetWhereTwiceJoinsWithAnd(t *testing.T) {
 	c.Set(WHERE, "Name = ? OR Name = ?", "Tom", "Sam")
 	c.Set(WHERE, "Age > ?", 20)
 	sql, vars := c.Build(SELECT, WHERE)
-	if want := `SELECT "Name" FROM "User" WHERE (Name = ? OR Name = ?) AND (Age > ?)`; sql != want {
+	if want := `SELECT "User"."Name" FROM "User" WHERE (Name = ? OR Name = ?) AND (Age > ?)`; sql != want {
 		t.Errorf("sql = %s\nwant  %s", sql, want)
 	}
 	if want := []any{"Tom", "Sam", 20}; !reflect.DeepEqual(vars, want) {

@@ -9,8 +9,7 @@ import (
 
 // Dialect is what geeorm needs to know about one database.
 type Dialect interface {
-	// DataTypeOf returns the column type for typ's kind of value, or ""
-	// when the database cannot store it.
+	// DataTypeOf returns typ's column type, or "" if it cannot be stored.
 	DataTypeOf(typ reflect.Value) string
 	// TableExistSQL returns a query and its values that finds the table.
 	TableExistSQL(tableName string) (string, []any)
@@ -18,11 +17,8 @@ type Dialect interface {
 
 var dialects = map[string]Dialect{}
 
-// RegisterDialect makes d the dialect of the database/sql driver named
-// name. Call it from an init function, as database/sql drivers register.
-func RegisterDialect(name string, d Dialect) {
-	dialects[name] = d
-}
+// RegisterDialect makes d the dialect of driver name; call it from init.
+func RegisterDialect(name string, d Dialect) { dialects[name] = d }
 
 // GetDialect returns the dialect registered for the driver name.
 func GetDialect(name string) (d Dialect, ok bool) {
@@ -30,8 +26,7 @@ func GetDialect(name string) (d Dialect, ok bool) {
 	return
 }
 
-// Quote quotes an identifier, doubling any quote inside it, so a table or
-// column may be named like a keyword ("order") or hold a quote.
+// Quote quotes an identifier, which may be a keyword ("order") or hold a ".
 func Quote(ident string) string {
 	return `"` + strings.ReplaceAll(ident, `"`, `""`) + `"`
 }

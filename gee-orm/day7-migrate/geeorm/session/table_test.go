@@ -35,6 +35,32 @@ func TestCreateHasDropTable(t *testing.T) {
 	}
 }
 
+// SQLite resolves table names ignoring ASCII case, so a table "user" is
+// the table of User. The well-known version looked it up case-sensitively
+// and said it did not exist, and creating it then failed.
+func TestHasTableIgnoresASCIICase(t *testing.T) {
+	s := newTestSession(t).Model(&User{})
+	if _, err := s.Raw(`CREATE TABLE user (Name text PRIMARY KEY, Age integer)`).Exec(); err != nil {
+		t.Fatal(err)
+	}
+	if !s.HasTable() {
+		t.Fatal("HasTable with a table named user = false, want true")
+	}
+	if err := s.CreateTable(); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Fatalf("CreateTable over user = %v, want SQLite's already exists", err)
+	}
+	// ASCII only: SQLite tells É from é.
+	if _, err := s.Raw(`CREATE TABLE "émile" (Name text)`).Exec(); err != nil {
+		t.Fatal(err)
+	}
+	if s.Model(&Émile{}).HasTable() {
+		t.Fatal("a table of Émile found by a table named émile")
+	}
+}
+
+// Émile's table differs from "émile" in a non-ASCII letter only.
+type Émile struct{ Name string }
+
 func TestModelSwitchesTable(t *testing.T) {
 	s := newTestSession(t)
 	if s.RefTable() != nil {
