@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -91,16 +92,28 @@ func runCheck(e *env, args []string) error {
 		return err
 	}
 
+	// issue 16: each exercise copy compiles, is vet clean, fails its tests. It runs even when a
+	// chapter failed above, so that one run reports everything.
+	exErr := checkExerciseCopiesOf(e, chapters)
+
 	fmt.Fprintf(e.stdout, "\n%d chapters, %d failed\n", len(results), failed)
-	switch {
-	case failed > 0:
-		return fmt.Errorf("%d of %d chapters failed", failed, len(results))
-	case !linksOK:
-		return fmt.Errorf("a link in the docs leads nowhere")
-	case !mermaidOK:
-		return fmt.Errorf("a Mermaid block does not render")
+	var failures []string
+	if failed > 0 {
+		failures = append(failures, fmt.Sprintf("%d of %d chapters failed", failed, len(results)))
 	}
-	return checkExerciseCopies(e) // issue 16: each exercise copy compiles, is vet clean, fails its tests
+	if !linksOK {
+		failures = append(failures, "a link in the docs leads nowhere")
+	}
+	if !mermaidOK {
+		failures = append(failures, "a Mermaid block does not render")
+	}
+	if exErr != nil {
+		failures = append(failures, exErr.Error())
+	}
+	if len(failures) > 0 {
+		return errors.New(strings.Join(failures, "; "))
+	}
+	return nil
 }
 
 func writeCheckTable(w io.Writer, results []checkResult) {
