@@ -3,14 +3,21 @@ package client_test
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 
 	"cluster-demo/balancer"
 	"cluster-demo/client"
 	"cluster-demo/internal/testcluster"
 	"cluster-demo/registry"
+	"cluster-demo/resolver"
 	"cluster-demo/userpb"
 )
 
@@ -135,5 +142,47 @@ func TestDialOptionsForEjection(t *testing.T) {
 	_, err = client.Dial(ctx, reg, "user", balancer.RoundRobin, client.WithEjection(balancer.EjectionConfig{MaxEjectionPercent: 400}))
 	if err == nil || !strings.Contains(err.Error(), "maxEjectionPercent") {
 		t.Fatalf("bad ejection config: %v, want an error naming the field", err)
+	}
+}
+
+// hungRegistry never answers: Subscribe and List wait for their contexts.
+type hungRegistry struct{ registry.Registry }
+
+func (hungRegistry) Subscribe(ctx context.Context, _ string) (<-chan []registry.ServiceInstance, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// Regression: with etcd down, a 3 s Dial and a 2 s call were both still
+// blocked after 20 s.
+func TestDialAndCallsHonourTheirDeadlinesWhileTheRegistryHangs(t *testing.T) {
+	base := runtime.NumGoroutine()
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	_, err := client.Dial(ctx, hungRegistry{}, "user", balancer.RoundRobin)
+	cancel()
+	if err == nil || time.Since(start) > 5*time.Second {
+		t.Fatalf("Dial with a 200ms deadline: %v after %v", err, time.Since(start))
+	}
+	// A connection made without waiting fails its calls at their deadline.
+	cc, err := grpc.NewClient(resolver.Target("user"), grpc.WithResolvers(resolver.NewBuilder(hungRegistry{})),
+		grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start = time.Now()
+	ctx, cancel = context.WithTimeout(context.Background(), 200*time.Millisecond)
+	_, err = userpb.NewUserServiceClient(cc).GetByID(ctx, &userpb.GetByIDRequest{Id: 1})
+	cancel()
+	if status.Code(err) != codes.DeadlineExceeded || time.Since(start) > 5*time.Second {
+		t.Fatalf("call with a 200ms deadline: %v after %v", err, time.Since(start))
+	}
+	cc.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for runtime.NumGoroutine() > base {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines left, want at most %d", runtime.NumGoroutine(), base)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }

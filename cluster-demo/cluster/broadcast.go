@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"slices"
 	"strings"
@@ -47,9 +48,13 @@ type Replies struct {
 }
 
 // AllReplies returns a strategy that hands every node's Reply over on the
-// channel C returns. The call itself returns as soon as every node has been
-// sent the request, with an empty reply; then read C for the answers, as
-// they arrive. The strategy serves a single call.
+// channel C returns. The call itself returns once every node has been sent
+// the request (or failed to get it), with an empty reply; then read C for
+// the answers, as they arrive. Cancelling the call's context after it
+// returned takes nothing back: every node gets the request and answers, and
+// only the context's deadline still bounds the calls. Cancelling it before
+// the call returned stops the requests not sent yet, and the call returns
+// the context's error. The strategy serves a single call.
 func AllReplies() *Replies { return &Replies{mode: modeAll} }
 
 // C returns the channel of an AllReplies strategy: every node's Reply, then
@@ -93,22 +98,31 @@ func Multicast(ctx context.Context, group string, r *Replies) context.Context {
 }
 
 // Broadcaster calls every instance of one service for calls marked with
-// Broadcast or Multicast. It keeps one connection per instance address,
-// made on first use and reused by later calls; connections of instances
-// that left the registry are closed on the next broadcast, the rest by
-// Close. It is safe for concurrent use.
+// Broadcast or Multicast. It follows the service in the registry
+// (registry.Follow) and broadcasts to the last list it got: a registry
+// that is out of reach, or slow, never holds a broadcast up, as long as a
+// list came once. It keeps one connection per instance address, made on
+// first use and reused by later calls; connections of instances that left
+// the list are closed when the new list arrives, the rest by Close. It is
+// safe for concurrent use; Close it when done.
 type Broadcaster struct {
 	reg      registry.Registry
 	service  string
 	dialOpts []grpc.DialOption
+	stop     context.CancelFunc // ends the subscription
+	followed chan struct{}      // closed when the subscription has ended
+	known    chan struct{}      // closed when the first list arrived
 
-	mu     sync.Mutex
-	conns  map[string]*grpc.ClientConn
-	closed bool
+	mu      sync.Mutex
+	nodes   []route.Node // the last list
+	lastErr error        // the registry's last error, for calls before any list
+	conns   map[string]*grpc.ClientConn
+	closed  bool
 }
 
-// NewBroadcaster returns a Broadcaster for service, listing instances in
-// reg. Connections use plain-text transport unless opts say otherwise.
+// NewBroadcaster returns a Broadcaster for service, following its
+// instances in reg. Connections use plain-text transport unless opts say
+// otherwise.
 func NewBroadcaster(reg registry.Registry, service string, opts ...grpc.DialOption) (*Broadcaster, error) {
 	if reg == nil {
 		return nil, errors.New("cluster: broadcaster needs a registry")
@@ -116,16 +130,77 @@ func NewBroadcaster(reg registry.Registry, service string, opts ...grpc.DialOpti
 	if service == "" {
 		return nil, errors.New("cluster: broadcaster needs a service name")
 	}
-	return &Broadcaster{
+	ctx, stop := context.WithCancel(context.Background())
+	b := &Broadcaster{
 		reg:      reg,
 		service:  service,
 		dialOpts: append([]grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}, opts...),
+		stop:     stop,
+		followed: make(chan struct{}),
+		known:    make(chan struct{}),
 		conns:    map[string]*grpc.ClientConn{},
-	}, nil
+	}
+	go func() {
+		defer close(b.followed)
+		registry.Follow(ctx, reg, service, b.setList, b.setErr)
+	}()
+	return b, nil
 }
 
-// Close closes every cached connection; later broadcast calls fail.
+// setList takes a new list from the registry and closes the connections
+// of instances no longer in it. A call still running on one fails with
+// Canceled; its node has left.
+func (b *Broadcaster) setList(insts []registry.ServiceInstance) {
+	nodes := make([]route.Node, 0, len(insts))
+	for _, in := range insts {
+		nodes = append(nodes, route.Node{Addr: in.Addr, Group: in.Group, Weight: in.Weight})
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.nodes == nil {
+		close(b.known)
+	}
+	b.nodes, b.lastErr = nodes, nil
+	for addr, cc := range b.conns {
+		if !slices.ContainsFunc(nodes, func(n route.Node) bool { return n.Addr == addr }) {
+			cc.Close()
+			delete(b.conns, addr)
+		}
+	}
+}
+
+func (b *Broadcaster) setErr(err error) {
+	b.mu.Lock()
+	b.lastErr = err
+	b.mu.Unlock()
+}
+
+// list returns the last list from the registry, waiting for the first one
+// as long as ctx allows.
+func (b *Broadcaster) list(ctx context.Context) ([]route.Node, error) {
+	select {
+	case <-b.known:
+	case <-b.followed: // closed, or the registry is
+	case <-ctx.Done():
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch {
+	case b.closed:
+		return nil, status.Error(codes.FailedPrecondition, "cluster: broadcaster is closed")
+	case b.nodes != nil:
+		return b.nodes, nil
+	case b.lastErr != nil:
+		return nil, status.Errorf(codes.Unavailable, "cluster: broadcast: no list of %q yet: %v", b.service, b.lastErr)
+	}
+	return nil, status.FromContextError(ctx.Err()).Err()
+}
+
+// Close ends the subscription and closes every cached connection; later
+// broadcast calls fail.
 func (b *Broadcaster) Close() error {
+	b.stop()
+	<-b.followed
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.closed = true
@@ -175,8 +250,7 @@ func (b *Broadcaster) intercept(ctx context.Context, method string, req, reply a
 	default:
 		ch := make(chan Reply, len(targets))
 		r.ch.Store(&ch)
-		b.all(ctx, ch, method, req, reply, targets, opts)
-		return nil
+		return b.all(ctx, ch, method, req, reply, targets, opts)
 	}
 }
 
@@ -191,15 +265,10 @@ func (b *Broadcaster) targets(ctx context.Context, reply any) ([]target, error) 
 	if rv := reflect.ValueOf(reply); rv.Kind() != reflect.Pointer || rv.IsNil() {
 		return nil, status.Errorf(codes.InvalidArgument, "cluster: broadcast reply must be a non-nil pointer, got %T", reply)
 	}
-	insts, err := b.reg.List(ctx, b.service)
+	nodes, err := b.list(ctx)
 	if err != nil {
-		return nil, status.Errorf(codes.Unavailable, "cluster: broadcast: list %q: %v", b.service, err)
+		return nil, err
 	}
-	nodes := make([]route.Node, 0, len(insts))
-	for _, in := range insts {
-		nodes = append(nodes, route.Node{Addr: in.Addr, Group: in.Group, Weight: in.Weight})
-	}
-	b.prune(nodes)
 	nodes, err = route.Filter(ctx, nodes)
 	if err != nil {
 		return nil, status.Errorf(codes.Unavailable, "cluster: broadcast to %q: %s", b.service, status.Convert(err).Message())
@@ -234,19 +303,6 @@ func (b *Broadcaster) conn(addr string) (*grpc.ClientConn, error) {
 	return cc, nil
 }
 
-// prune closes the connections of addresses the registry no longer lists.
-// A call still running on one fails with Canceled; its node has left.
-func (b *Broadcaster) prune(live []route.Node) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for addr, cc := range b.conns {
-		if !slices.ContainsFunc(live, func(n route.Node) bool { return n.Addr == addr }) {
-			cc.Close()
-			delete(b.conns, addr)
-		}
-	}
-}
-
 // cachedAddrs lists the addresses with a cached connection, sorted.
 func (b *Broadcaster) cachedAddrs() []string {
 	b.mu.Lock()
@@ -271,19 +327,65 @@ func call(ctx context.Context, t target, method string, req, out any, opts []grp
 	return Reply{Addr: t.node.Addr, Group: t.node.Group, Reply: out}
 }
 
-// all calls every node and hands each reply over on ch, closing ch after
-// the last. ch has room for every reply, so a sender never blocks on a
-// caller that stopped reading.
-func (b *Broadcaster) all(ctx context.Context, ch chan<- Reply, method string, req, reply any, targets []target, opts []grpc.CallOption) {
-	var wg sync.WaitGroup
+// all sends the request to every node, hands each reply over on ch and
+// closes ch after the last. It returns once every node has the request (or
+// failed to get it), with ctx's error if ctx was cancelled before that. ch
+// has room for every reply, so a sender never blocks on a caller that
+// stopped reading.
+func (b *Broadcaster) all(ctx context.Context, ch chan<- Reply, method string, req, reply any, targets []target, opts []grpc.CallOption) error {
+	// The calls outlive ctx's cancellation but not its deadline.
+	detached, cancel := context.WithoutCancel(ctx), context.CancelFunc(func() {})
+	if deadline, ok := ctx.Deadline(); ok {
+		detached, cancel = context.WithDeadline(detached, deadline)
+	}
+	var sent, answered sync.WaitGroup
 	for _, t := range targets {
 		out := newReply(reply)
-		wg.Go(func() { ch <- call(ctx, t, method, req, out, opts) })
+		sent.Add(1)
+		answered.Go(func() { ch <- sendThenReceive(ctx, detached, t, method, req, out, opts, sent.Done) })
 	}
 	go func() {
-		wg.Wait()
+		answered.Wait()
+		cancel()
 		close(ch)
 	}()
+	sent.Wait()
+	if err := ctx.Err(); err != nil {
+		return status.FromContextError(err).Err()
+	}
+	return nil
+}
+
+// unary describes a unary call as a stream: sendThenReceive needs to know
+// when the request has gone out, which Invoke does not tell.
+var unary = &grpc.StreamDesc{}
+
+// sendThenReceive makes the call on one node into out in two steps. Until
+// the request is handed to the connection, the caller's ctx governs it, so
+// a caller who gives up in time stops it. Then sent is called and the call
+// goes on under detached, which has ctx's deadline but ignores its
+// cancellation: a request that went out is answered. Unlike call, it goes
+// through the connection's stream interceptors, not its unary ones.
+func sendThenReceive(ctx, detached context.Context, t target, method string, req, out any, opts []grpc.CallOption, sent func()) Reply {
+	callCtx, cancel := context.WithCancel(detached)
+	defer cancel()
+	stop := context.AfterFunc(ctx, cancel)
+	if ctx.Err() != nil {
+		cancel() // now, not in AfterFunc's goroutine: send nothing
+	}
+	cs, err := t.conn.NewStream(callCtx, unary, method, opts...)
+	if err == nil {
+		err = cs.SendMsg(req)
+	}
+	stop() // from here on only the deadline ends the call
+	sent()
+	if err == nil || errors.Is(err, io.EOF) { // io.EOF: the status tells why
+		err = cs.RecvMsg(out) // for a unary call: the reply, then the status
+	}
+	if err != nil {
+		return Reply{Addr: t.node.Addr, Group: t.node.Group, Err: status.Convert(err).Err()}
+	}
+	return Reply{Addr: t.node.Addr, Group: t.node.Group, Reply: out}
 }
 
 // first returns the first successful reply, copied into reply.

@@ -2,6 +2,8 @@ package cluster
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"runtime"
 	"slices"
 	"strings"
@@ -18,6 +20,7 @@ import (
 
 	"cluster-demo/balancer"
 	"cluster-demo/internal/testcluster"
+	"cluster-demo/registry"
 	"cluster-demo/route"
 	"cluster-demo/userpb"
 )
@@ -258,34 +261,84 @@ func TestBroadcastAllRepliesDoesNotLeakWhenCallerStopsReading(t *testing.T) {
 	}
 }
 
-func TestBroadcastAllRepliesEndsSlowCallsWithTheCallersContext(t *testing.T) {
+// Cancelling the context after the call returned takes nothing back; the
+// deadline still bounds a node that never answers.
+func TestBroadcastAllRepliesSlowCallsEndAtTheDeadlineNotOnCancel(t *testing.T) {
 	c, _, users := broadcastCluster(t, abc()...)
 	base := warmGoroutineBaseline(t, users)
 
 	c.Member("c").Node.SetDelay(time.Hour) // one node never answers on its own
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	all := AllReplies()
 	if _, err := users.GetByID(Broadcast(ctx, all), &userpb.GetByIDRequest{Id: 1}); err != nil {
 		t.Fatal(err)
 	}
-	// Wait (bounded) until a's and b's replies wait in the channel and c
-	// holds the call, then give up on c.
-	deadline := time.Now().Add(10 * time.Second)
-	for len(all.C()) < 2 || c.Member("c").Node.Active() < 1 {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d replies queued, c active %d", len(all.C()), c.Member("c").Node.Active())
-		}
-		time.Sleep(time.Millisecond)
-	}
-	cancel()
+	cancel() // right after the call returned
+	start := time.Now()
 	replies := collect(t, all.C())
 	settleGoroutines(t, base)
 	byNode := map[string]codes.Code{}
 	for _, r := range replies {
 		byNode[c.NameOf(r.Addr)] = status.Code(r.Err)
 	}
-	if len(replies) != 3 || byNode["a"] != codes.OK || byNode["b"] != codes.OK || byNode["c"] != codes.Canceled {
-		t.Fatalf("replies by node %v, want a and b OK, c Canceled", byNode)
+	if len(replies) != 3 || byNode["a"] != codes.OK || byNode["b"] != codes.OK || byNode["c"] != codes.DeadlineExceeded {
+		t.Fatalf("replies by node %v, want a and b OK, c DeadlineExceeded", byNode)
+	}
+	if n := c.Member("c").Node.Calls(); n != 2 { // the warm-up's and this one
+		t.Fatalf("the slow node got %d requests, want 2", n)
+	}
+	if waited := time.Since(start); waited > 5*time.Second {
+		t.Fatalf("the last reply came %v after the call, want about the 500ms deadline", waited)
+	}
+}
+
+// Regression: AllReplies returned before any request was out, so
+// cancelling the context right after the call cancelled all 600 of 600
+// node calls. Now every node gets the request, however many there are.
+func TestBroadcastAllRepliesIsNotTakenBackByCancellingAfterItReturns(t *testing.T) {
+	const nodes = 40
+	var specs []testcluster.Spec
+	for i := range nodes {
+		specs = append(specs, testcluster.Spec{Name: fmt.Sprint("n", i)})
+	}
+	c, _, users := broadcastCluster(t, specs...)
+	for round := 1; round <= 3; round++ {
+		ctx, cancel := context.WithCancel(context.Background())
+		all := AllReplies()
+		_, err := users.GetByID(Broadcast(ctx, all), &userpb.GetByIDRequest{Id: int64(round)})
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if names := nodesOf(t, collect(t, all.C())); len(names) != nodes {
+			t.Fatalf("round %d: %d replies, want %d", round, len(names), nodes)
+		}
+		for _, m := range c.Members {
+			if n := m.Node.Calls(); n != int64(round) {
+				t.Fatalf("round %d: node %s got %d calls, want %d", round, m.Spec.Name, n, round)
+			}
+		}
+	}
+}
+
+func TestBroadcastAllRepliesWithACancelledContextSendsNothing(t *testing.T) {
+	c, _, users := broadcastCluster(t, abc()...)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	all := AllReplies()
+	_, err := users.GetByID(Broadcast(ctx, all), &userpb.GetByIDRequest{Id: 1})
+	if status.Code(err) != codes.Canceled {
+		t.Fatalf("broadcast with a cancelled context: %v, want Canceled", err)
+	}
+	for _, r := range collect(t, all.C()) {
+		if status.Code(r.Err) != codes.Canceled {
+			t.Fatalf("reply %+v, want Canceled", r)
+		}
+	}
+	for _, m := range c.Members {
+		if n := m.Node.Calls(); n != 0 {
+			t.Fatalf("node %s got %d calls from a cancelled broadcast", m.Spec.Name, n)
+		}
 	}
 }
 
@@ -341,10 +394,92 @@ func TestBroadcastDropsConnectionsOfNodesThatLeft(t *testing.T) {
 	if err := c.Member("b").Server.Stop(); err != nil { // unregisters
 		t.Fatal(err)
 	}
-	broadcast()
-	if addrs := bc.cachedAddrs(); len(addrs) != 2 || slices.Contains(addrs, gone) {
-		t.Fatalf("cached %v after b left, want the two others", addrs)
+	// The new list reaches the broadcaster moments later (bounded poll).
+	deadline := time.Now().Add(10 * time.Second)
+	for addrs := bc.cachedAddrs(); len(addrs) != 2 || slices.Contains(addrs, gone); addrs = bc.cachedAddrs() {
+		if time.Now().After(deadline) {
+			t.Fatalf("cached %v after b left, want the two others", addrs)
+		}
+		time.Sleep(time.Millisecond)
 	}
+	broadcast()
+	if n := c.Member("b").Node.Calls(); n != 1 {
+		t.Fatalf("b got %d broadcasts, want only the one before it left", n)
+	}
+}
+
+// brokenRegistry gives one list, then its subscription ends and every
+// later Subscribe fails, as a registry whose server went away does.
+type brokenRegistry struct {
+	registry.Registry
+	subscribed atomic.Bool
+}
+
+func (b *brokenRegistry) Subscribe(ctx context.Context, service string) (<-chan []registry.ServiceInstance, error) {
+	if b.subscribed.Swap(true) {
+		return nil, errors.New("etcd: no answer")
+	}
+	list, err := b.Registry.List(ctx, service)
+	if err != nil {
+		return nil, err
+	}
+	ch := make(chan []registry.ServiceInstance, 1)
+	ch <- list
+	close(ch)
+	return ch, nil
+}
+
+// Regression: broadcast listed the registry on every call, so it failed
+// while etcd was down although ordinary calls kept working.
+func TestBroadcastUsesTheLastListWhenTheRegistryCannotAnswer(t *testing.T) {
+	c := testcluster.Start(t, abc()...)
+	bc, err := NewBroadcaster(&brokenRegistry{Registry: c.Registry}, testcluster.Service)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bc.Close()
+	cc := c.Dial(t, balancer.RoundRobin, grpc.WithChainUnaryInterceptor(bc.UnaryClientInterceptor()))
+	users := userpb.NewUserServiceClient(cc)
+	for round := int64(1); round <= 3; round++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, err := users.GetByID(Broadcast(ctx, NoReplies()), &userpb.GetByIDRequest{Id: 1})
+		cancel()
+		if err != nil {
+			t.Fatalf("round %d with the registry gone: %v", round, err)
+		}
+		for _, m := range c.Members {
+			if m.Node.Calls() != round {
+				t.Fatalf("round %d: node %s got %d calls", round, m.Spec.Name, m.Node.Calls())
+			}
+		}
+	}
+}
+
+// hungRegistry never answers a subscription.
+type hungRegistry struct{ registry.Registry }
+
+func (hungRegistry) Subscribe(ctx context.Context, _ string) (<-chan []registry.ServiceInstance, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+func TestBroadcastBeforeAnyListFailsAtItsDeadlineAndCloseLeavesNothing(t *testing.T) {
+	base := runtime.NumGoroutine()
+	bc, err := NewBroadcaster(hungRegistry{}, "user")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err = bc.targets(ctx, &userpb.User{})
+	if status.Code(err) != codes.DeadlineExceeded || time.Since(start) > 5*time.Second {
+		t.Fatalf("broadcast before any list: %v after %v, want DeadlineExceeded at the deadline", err, time.Since(start))
+	}
+	if err := bc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	settleGoroutines(t, base)
 }
 
 func TestCallWithoutBroadcastMarkGoesToOneNode(t *testing.T) {

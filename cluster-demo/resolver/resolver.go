@@ -41,8 +41,13 @@ func NewBuilder(reg registry.Registry) *Builder { return &Builder{reg: reg} }
 // Scheme implements resolver.Builder.
 func (b *Builder) Scheme() string { return Scheme }
 
-// Build implements resolver.Builder. It subscribes to the service named by
-// the target's endpoint and returns once the subscription is open.
+// Build implements resolver.Builder. It returns at once: the subscription
+// is made in the background (registry.Follow), so a registry that is out of
+// reach never holds up grpc.NewClient or a call; calls wait for the first
+// addresses only as long as their own deadlines allow. Until a list
+// arrives, and whenever the registry fails, the error goes to gRPC
+// (ReportError), which fails calls that do not wait for readiness with
+// codes.Unavailable and that error. The last list stays in use meanwhile.
 func (b *Builder) Build(target resolver.Target, cc resolver.ClientConn, _ resolver.BuildOptions) (resolver.Resolver, error) {
 	if b.reg == nil {
 		return nil, fmt.Errorf("resolver: no registry to resolve %q from", target.URL.String())
@@ -52,34 +57,29 @@ func (b *Builder) Build(target resolver.Target, cc resolver.ClientConn, _ resolv
 		return nil, fmt.Errorf("resolver: target %q names no service, want %s", target.URL.String(), Target("<service>"))
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	updates, err := b.reg.Subscribe(ctx, service)
-	if err != nil {
-		cancel()
-		return nil, fmt.Errorf("resolver: subscribe to %q: %w", service, err)
-	}
 	r := &registryResolver{cancel: cancel}
 	r.wg.Add(1)
-	go r.watch(ctx, service, updates, cc)
+	go func() {
+		defer r.wg.Done()
+		registry.Follow(ctx, b.reg, service,
+			func(insts []registry.ServiceInstance) {
+				// An empty list is passed on too: the balancer then fails
+				// calls with Unavailable instead of using addresses that are
+				// gone. The error UpdateState returns in that case only asks
+				// for a re-resolution, and the subscription already delivers
+				// every change.
+				_ = cc.UpdateState(resolver.State{Addresses: Addresses(insts)})
+			},
+			func(err error) {
+				cc.ReportError(fmt.Errorf("resolver: %q: %w", service, err))
+			})
+	}()
 	return r, nil
 }
 
 type registryResolver struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
-}
-
-func (r *registryResolver) watch(ctx context.Context, service string, updates <-chan []registry.ServiceInstance, cc resolver.ClientConn) {
-	defer r.wg.Done()
-	for insts := range updates {
-		// An empty list is passed on too: the balancer then fails calls
-		// with Unavailable instead of using addresses that are gone. The
-		// error UpdateState returns in that case only asks for a
-		// re-resolution, and the subscription already delivers every change.
-		_ = cc.UpdateState(resolver.State{Addresses: Addresses(insts)})
-	}
-	if ctx.Err() == nil {
-		cc.ReportError(fmt.Errorf("resolver: subscription to %q ended: %w", service, registry.ErrClosed))
-	}
 }
 
 // ResolveNow implements resolver.Resolver. Nothing to do: the registry

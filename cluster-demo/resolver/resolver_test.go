@@ -2,8 +2,11 @@ package resolver_test
 
 import (
 	"context"
+	"errors"
 	"net/url"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -46,7 +49,15 @@ type recordingConn struct {
 }
 
 func (r *recordingConn) UpdateState(s grpcresolver.State) error { r.states <- s; return nil }
-func (r *recordingConn) ReportError(err error)                  { r.errs <- err }
+
+// ReportError keeps the errors the buffer has room for and drops the rest:
+// a resolver that retries reports many.
+func (r *recordingConn) ReportError(err error) {
+	select {
+	case r.errs <- err:
+	default:
+	}
+}
 func (r *recordingConn) ParseServiceConfig(string) *serviceconfig.ParseResult {
 	return &serviceconfig.ParseResult{}
 }
@@ -183,5 +194,98 @@ func TestNewClientReachesServersAddedLater(t *testing.T) {
 		if err != nil || u.GetNode() != "b" {
 			t.Fatalf("after a left: %v %v", u, err)
 		}
+	}
+}
+
+// stuckRegistry's Subscribe waits until its context ends, as a registry
+// whose server does not answer would.
+type stuckRegistry struct {
+	registry.Registry
+	entered, left chan struct{}
+}
+
+func (s *stuckRegistry) Subscribe(ctx context.Context, _ string) (<-chan []registry.ServiceInstance, error) {
+	s.entered <- struct{}{}
+	<-ctx.Done()
+	s.left <- struct{}{}
+	return nil, ctx.Err()
+}
+
+// settle waits (bounded) until the goroutine count is back to base.
+func settle(t *testing.T, base int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for runtime.NumGoroutine() > base {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("%d goroutines, want at most %d\n%s", runtime.NumGoroutine(), base, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// Regression: Build subscribed synchronously, so a client started while
+// etcd was down blocked in grpc.NewClient's first call or in Dial, past
+// every deadline.
+func TestBuildDoesNotWaitForAnUnreachableRegistry(t *testing.T) {
+	base := runtime.NumGoroutine()
+	reg := &stuckRegistry{entered: make(chan struct{}, 1), left: make(chan struct{}, 1)}
+	rc := &recordingConn{states: make(chan grpcresolver.State, 1), errs: make(chan error, 1)}
+	built := make(chan grpcresolver.Resolver, 1)
+	go func() {
+		r, err := build(t, reg, resolver.Target("user"), rc)
+		if err != nil {
+			t.Error(err)
+		}
+		built <- r
+	}()
+	var r grpcresolver.Resolver
+	select {
+	case r = <-built:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Build waited for a registry that does not answer")
+	}
+	<-reg.entered // the subscription is tried in the background
+	r.Close()     // and Close ends it
+	select {
+	case <-reg.left:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not end the pending subscription")
+	}
+	settle(t, base)
+}
+
+// flakyRegistry fails Subscribe a number of times, then works.
+type flakyRegistry struct {
+	*registry.Memory
+	failures atomic.Int32
+}
+
+func (f *flakyRegistry) Subscribe(ctx context.Context, service string) (<-chan []registry.ServiceInstance, error) {
+	if f.failures.Add(-1) >= 0 {
+		return nil, errors.New("etcd: no answer")
+	}
+	return f.Memory.Subscribe(ctx, service)
+}
+
+func TestResolverReportsRegistryErrorsAndRetries(t *testing.T) {
+	reg := &flakyRegistry{Memory: registry.NewMemory()}
+	defer reg.Close()
+	reg.failures.Store(2)
+	reg.Register(context.Background(), registry.ServiceInstance{Name: "user", Addr: "a:1"})
+	rc := &recordingConn{states: make(chan grpcresolver.State, 10), errs: make(chan error, 10)}
+	r, err := build(t, reg, resolver.Target("user"), rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if got := next(t, rc); got != "a:1" {
+		t.Fatalf("state after the registry came back: %q", got)
+	}
+	if n := len(rc.errs); n != 2 {
+		t.Fatalf("%d errors reported, want one per failed attempt (2)", n)
+	}
+	if err := <-rc.errs; !strings.Contains(err.Error(), "no answer") || !strings.Contains(err.Error(), `"user"`) {
+		t.Fatalf("reported %v, want the registry's error naming the service", err)
 	}
 }

@@ -65,6 +65,13 @@ func runWithEtcd(m *testing.M) int {
 // answers; stop kills it.
 func startEtcd(bin, dataDir string) (stop func(), clientURL string, err error) {
 	clientURL, peerURL := "http://"+freeAddr(), "http://"+freeAddr()
+	stop, err = startEtcdAt(bin, dataDir, clientURL, peerURL)
+	return stop, clientURL, err
+}
+
+// startEtcdAt starts etcd on the given URLs and waits until it answers;
+// stop kills it, as a crash would.
+func startEtcdAt(bin, dataDir, clientURL, peerURL string) (stop func(), err error) {
 	cmd := exec.Command(bin,
 		"--name", "test", "--data-dir", dataDir,
 		"--listen-client-urls", clientURL, "--advertise-client-urls", clientURL,
@@ -73,7 +80,7 @@ func startEtcd(bin, dataDir string) (stop func(), clientURL string, err error) {
 	var logs strings.Builder
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
-		return nil, "", fmt.Errorf("start etcd: %w", err)
+		return nil, fmt.Errorf("start etcd: %w", err)
 	}
 	exited := make(chan struct{})
 	go func() {
@@ -86,9 +93,9 @@ func startEtcd(bin, dataDir string) (stop func(), clientURL string, err error) {
 	}
 	if err := waitEtcd(clientURL, exited); err != nil {
 		stop()
-		return nil, "", fmt.Errorf("%w\n%s", err, logs.String())
+		return nil, fmt.Errorf("%w\n%s", err, logs.String())
 	}
-	return stop, clientURL, nil
+	return stop, nil
 }
 
 func freeAddr() string {
