@@ -3,6 +3,7 @@ package geecache
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -116,6 +117,41 @@ func TestConcurrentGetsAcrossNodesSendOnePeerRequest(t *testing.T) {
 		asker, served := nodes[0].group.Stats(), nodes[1].group.Stats()
 		if asker.PeerLoads != 1 || served.ServerRequests != 1 {
 			t.Fatalf("asker %+v, owner %+v; want exactly one peer request", asker, served)
+		}
+	})
+}
+
+func TestWaiterOutlivesTheCallerThatGaveUp(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var calls atomic.Int32
+		g := &Group{name: "scores", getter: GetterFunc(func(ctx context.Context, key string) ([]byte, error) {
+			if calls.Add(1) == 1 {
+				<-ctx.Done() // the first load waits until its caller gives up
+				return nil, ctx.Err()
+			}
+			return []byte("v:" + key), nil
+		})}
+		first, giveUp := context.WithCancel(ctx)
+		firstErr, waiter := make(chan error, 1), make(chan string, 1)
+		go func() {
+			_, err := g.Get(first, "Tom")
+			firstErr <- err
+		}()
+		synctest.Wait() // the first Get is inside its load
+		go func() {
+			v, err := g.Get(ctx, "Tom")
+			waiter <- fmt.Sprint(v, err)
+		}()
+		synctest.Wait() // the second Get waits for the same flight
+		giveUp()
+		if err := <-firstErr; !errors.Is(err, context.Canceled) {
+			t.Fatalf("the Get that gave up = %v; want context.Canceled", err)
+		}
+		if got := <-waiter; got != "v:Tom <nil>" {
+			t.Fatalf("the waiting Get = %s; want v:Tom <nil>, from a load of its own", got)
+		}
+		if n := calls.Load(); n != 2 {
+			t.Fatalf("getter called %d times; want 2", n)
 		}
 	})
 }

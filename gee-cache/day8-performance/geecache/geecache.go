@@ -171,10 +171,13 @@ func (g *Group) Stats() Stats {
 // load, whether it goes to the owner or to the Getter: a hot key that
 // drops out of the cache costs one load, not one per caller.
 //
-// The load runs with the ctx of the first caller: if it gives up, the
-// callers waiting for the same flight get its error too (as in groupcache).
+// The load runs with the ctx of the caller that started it. If that caller
+// gives up, a waiting caller whose own ctx is still live loads again rather
+// than return the other caller's cancellation (groupcache returns it).
 func (g *Group) load(ctx context.Context, key string, forward bool) (ByteView, error) {
+	ran := false
 	v, err := g.loader.Do(key, func() (any, error) {
+		ran = true
 		// The flight that just ended may have filled the cache.
 		if v, _, ok := g.lookupCache(key); ok {
 			return v, nil
@@ -182,6 +185,9 @@ func (g *Group) load(ctx context.Context, key string, forward bool) (ByteView, e
 		g.stats.loadsDeduped.Add(1)
 		return g.loadFromPeerOrLocally(ctx, key, forward)
 	})
+	if !ran && ctx.Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		return g.load(ctx, key, forward)
+	}
 	if err != nil {
 		return ByteView{}, err
 	}
