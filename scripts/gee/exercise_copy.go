@@ -352,6 +352,9 @@ func exTaskText(ex *exercise, page string) string {
 		}
 		b.WriteString("\n")
 	}
+	if take := exPageSection(page, "Take it as an exercise"); take != "" {
+		fmt.Fprintf(&b, "\n## From the chapter page: taking it as an exercise\n\n%s\n", exRelink(take, path.Dir(ex.Page), ex.Src, depth))
+	}
 	fmt.Fprintf(&b, `
 ## Commands
 

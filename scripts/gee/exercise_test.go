@@ -158,6 +158,8 @@ func Untested() string
 ` + "```" + `
 
 ## Take it as an exercise
+
+The tests check Split on "a,b".
 `
 
 func exWriteFiles(t *testing.T, root string, files map[string]string) {
