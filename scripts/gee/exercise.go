@@ -22,7 +22,7 @@ import (
 // exercise_cluster.go (cluster-demo's exercises).
 
 const exerciseUsage = `usage:
-  gee exercise list [<framework>]                       exercises and how many functions each holds
+  gee exercise list [<framework>]                       exercises and the functions each holds
   gee exercise start [-force] <exercise>                write the copy to exercises/<exercise>/
   gee exercise check <exercise>                         run its tests on the copy, per function
   gee exercise hint <exercise> <function>               what the chapter page says about it
