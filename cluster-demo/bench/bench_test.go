@@ -26,6 +26,7 @@ var impls = []struct{ name, balancer string }{
 	{"gee-chash", balancer.ConsistentHash},
 	{"gee-leastactive", balancer.LeastActive},
 	{"gee-fastest", balancer.Fastest},
+	{"gee-leastloaded", balancer.LeastLoaded},
 	{"round_robin", "round_robin"},
 	{"pick_first", "pick_first"},
 }

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/grpc/connectivity"
 	estats "google.golang.org/grpc/experimental/stats"
 	"google.golang.org/grpc/resolver"
+	"google.golang.org/grpc/serviceconfig"
 
 	"cluster-demo/balancer"
 	"cluster-demo/registry"
@@ -71,14 +72,26 @@ func (noMetrics) RegisterAsyncReporter(estats.AsyncMetricReporter, ...estats.Asy
 	return func() {}
 }
 
+// ejecting is the pick benchmark with outlier ejection on, as client.Dial
+// sets it, no node out: what ejection costs a healthy cluster.
+var ejecting = struct{ name, balancer, config string }{"gee-rr-ejection", balancer.RoundRobin, `{"ejection":{}}`}
+
 // readyPicker builds the named balancer over three addresses, makes every
 // SubConn ready (one state change at a time, as grpc-go serialises them)
-// and returns the resulting picker.
-func readyPicker(b *testing.B, name string) grpcbalancer.Picker {
+// and returns the resulting picker. config is the balancer's JSON config,
+// "" for none.
+func readyPicker(b *testing.B, name, config string) grpcbalancer.Picker {
 	b.Helper()
 	builder := grpcbalancer.Get(name)
 	if builder == nil {
 		b.Fatalf("balancer %q not registered", name)
+	}
+	var lbConfig serviceconfig.LoadBalancingConfig
+	if config != "" {
+		var err error
+		if lbConfig, err = builder.(grpcbalancer.ConfigParser).ParseConfig([]byte(config)); err != nil {
+			b.Fatal(err)
+		}
 	}
 	conn := &fakeConn{}
 	bal := builder.Build(conn, grpcbalancer.BuildOptions{})
@@ -93,7 +106,8 @@ func readyPicker(b *testing.B, name string) grpcbalancer.Picker {
 		endpoints[i] = resolver.Endpoint{Addresses: []resolver.Address{a}}
 	}
 	if err := bal.UpdateClientConnState(grpcbalancer.ClientConnState{
-		ResolverState: resolver.State{Addresses: addrs, Endpoints: endpoints},
+		ResolverState:  resolver.State{Addresses: addrs, Endpoints: endpoints},
+		BalancerConfig: lbConfig,
 	}); err != nil {
 		b.Fatal(err)
 	}
@@ -127,10 +141,20 @@ func readyPicker(b *testing.B, name string) grpcbalancer.Picker {
 	return conn.picker
 }
 
+// pickImpls are the implementations of the pick benchmarks: every balancer
+// without config, then round robin with ejection.
+func pickImpls() []struct{ name, balancer, config string } {
+	var out []struct{ name, balancer, config string }
+	for _, impl := range impls {
+		out = append(out, struct{ name, balancer, config string }{impl.name, impl.balancer, ""})
+	}
+	return append(out, ejecting)
+}
+
 // BenchmarkPick is one pick plus its Done callback, as a unary call makes.
 func BenchmarkPick(b *testing.B) {
-	for _, impl := range impls {
-		picker := readyPicker(b, impl.balancer)
+	for _, impl := range pickImpls() {
+		picker := readyPicker(b, impl.balancer, impl.config)
 		info := grpcbalancer.PickInfo{FullMethodName: "/clusterdemo.user.UserService/GetByID", Ctx: balancer.WithHashKey(context.Background(), "user-42")}
 		b.Run(impl.name, func(b *testing.B) {
 			for b.Loop() {
@@ -149,8 +173,8 @@ func BenchmarkPick(b *testing.B) {
 // BenchmarkPickParallel is BenchmarkPick from GOMAXPROCS goroutines: where
 // a balancer's lock would show.
 func BenchmarkPickParallel(b *testing.B) {
-	for _, impl := range impls {
-		picker := readyPicker(b, impl.balancer)
+	for _, impl := range pickImpls() {
+		picker := readyPicker(b, impl.balancer, impl.config)
 		b.Run(impl.name, func(b *testing.B) {
 			b.RunParallel(func(pb *testing.PB) {
 				info := grpcbalancer.PickInfo{FullMethodName: "/clusterdemo.user.UserService/GetByID", Ctx: balancer.WithHashKey(context.Background(), "user-42")}

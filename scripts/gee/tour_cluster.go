@@ -3,9 +3,11 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 )
 
 // The cluster-demo part of the tour. Every cluster demo is a self-contained
@@ -73,6 +75,19 @@ var clusterDemos = []clusterDemo{
 		},
 	},
 	{
+		pkg:  "cluster-demo/cmd/feedback",
+		args: []string{"-host", "127.0.0.1"},
+		say:  "Results flow back: node-2 fails and is ejected, then a probe takes it back once healed; a hung node-3 is ejected after three per-attempt timeouts; gee_least_loaded reads the load each server reports in its trailers and keeps calls off a slow node.",
+		lines: []string{
+			`^check ok: no call failed while node-2 was failing`,
+			`^check ok: node-2 was left out after 3 failures in a row`,
+			`^check ok: node-2 answered a probe and was taken back`,
+			`^check ok: node-2 has its share again \(10 of 30\)`,
+			`^check ok: node-3 was left out after 3 timeouts`,
+			`^check ok: gee_least_loaded gave the slow node-3 \d+ of 400 calls`,
+		},
+	},
+	{
 		pkg:  "cluster-demo/cmd/ratelimit",
 		args: []string{"-host", "127.0.0.1", "-burst", "20", "-limit", "5"},
 		say:  "Rate limiting: a burst of 20 concurrent calls against a server behind each limiter allowing 5.",
@@ -123,7 +138,54 @@ func clusterTour(t *Tour) error {
 			}
 		}
 	}
+	clusterStandardTools(t)
 	return nil
+}
+
+// clusterStandardTools starts cmd/server, the standalone server, and talks
+// to it the way an outside user would: grpcurl lists its services through
+// reflection, calls GetByID and asks the health service; then SIGTERM
+// stops it. Without grpcurl on PATH the tour says how to get it.
+func clusterStandardTools(t *Tour) {
+	t.Say("Standard tools: cmd/server is one server on its own, with gRPC health checking and reflection; grpcurl lists and calls it, and SIGTERM drains and stops it.")
+	bin, err := t.Build("cluster-demo/cmd/server")
+	if err != nil {
+		t.Check(false, "cluster-demo/cmd/server builds: %v", err)
+		return
+	}
+	p, err := t.Start("server", bin, "-name", "node-1")
+	if err != nil {
+		t.Check(false, "cmd/server starts: %v", err)
+		return
+	}
+	defer p.Stop()
+	if err := p.WaitFor("listening on ", 30*time.Second); err != nil {
+		t.Check(false, "cmd/server says where it listens: %v", err)
+		return
+	}
+	m := regexp.MustCompile(`listening on (\S+)`).FindStringSubmatch(p.Output())
+	if m == nil {
+		t.Check(false, "cmd/server prints its address")
+		return
+	}
+	addr := m[1]
+	t.Check(true, "cmd/server listens on %s", addr)
+	if grpcurl, err := exec.LookPath("grpcurl"); err != nil {
+		t.Say("grpcurl is not on PATH, so the tour skips calling cmd/server with it. To see that part: go install github.com/fullstorydev/grpcurl/cmd/grpcurl@latest, put $(go env GOPATH)/bin on PATH, run the tour again.")
+	} else {
+		out, err := t.RunCmd("grpcurl", grpcurl, "-plaintext", addr, "list")
+		t.Check(err == nil && strings.Contains(out, "clusterdemo.user.UserService") && strings.Contains(out, "grpc.health.v1.Health"),
+			"grpcurl list shows clusterdemo.user.UserService and grpc.health.v1.Health (reflection)")
+		out, err = t.RunCmd("grpcurl", grpcurl, "-plaintext", "-d", `{"id": 42}`, addr, "clusterdemo.user.UserService/GetByID")
+		t.Check(err == nil && strings.Contains(out, `"node": "node-1"`), "grpcurl calls GetByID and node-1 answers")
+		out, err = t.RunCmd("grpcurl", grpcurl, "-plaintext", addr, "grpc.health.v1.Health/Check")
+		t.Check(err == nil && strings.Contains(out, `"status": "SERVING"`), "grpcurl asks the health service: SERVING")
+	}
+	p.Stop()
+	p.mu.Lock()
+	exitErr := p.exitErr
+	p.mu.Unlock()
+	t.Check(exitErr == nil && strings.Contains(p.Output(), "stopped"), "cmd/server stops cleanly on SIGTERM (exit status 0, prints \"stopped\")%s", clusterErrSuffix(exitErr))
 }
 
 // clusterCheckResults checks the verdict lines a demo prints: no "check"

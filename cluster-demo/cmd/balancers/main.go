@@ -265,7 +265,7 @@ func check(run Run) int {
 				one = one || n == run.CallsPerBalancer
 			}
 			report(one, "pick_first sends every call to one node: %s", got)
-		case balancer.Fastest, balancer.LeastActive:
+		case balancer.Fastest, balancer.LeastActive, balancer.LeastLoaded:
 			slowest := run.Nodes[len(run.Nodes)-1]
 			if slowest.Delay > 0 {
 				// Timing-based, so reported but not checked.
