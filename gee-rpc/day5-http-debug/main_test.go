@@ -152,16 +152,17 @@ func TestRunCallsOverHTTPThenServesUntilStopped(t *testing.T) {
 	}
 	addr := addrs[0]
 	for _, want := range []string{
-		"listening on " + addr + " (rpc /_geerpc_, debug http://" + addr + "/debug/geerpc)\n",
-		"Foo.Sum(0, 0) = 0, err = <nil>\nFoo.Sum(1, 1) = 2, err = <nil>\nFoo.Sum(2, 4) = 6, err = <nil>\n",
-		"Foo.Sleep(10ms) = \"slept 10ms\", err = <nil>\n",
+		"listening on " + addr + " (rpc http@" + addr + ", debug http://" + addr + "/debug/geerpc)\n",
+		"Foo.Sum(0, 0) = 0 (from http@" + addr + "), err = <nil>\nFoo.Sum(1, 1) = 2 (from http@" + addr + "), err = <nil>\n" +
+			"Foo.Sum(2, 4) = 6 (from http@" + addr + "), err = <nil>\n",
+		"Foo.Sleep(10ms) = \"slept 10ms (on http@" + addr + ")\", err = <nil>\n",
 		"GET /debug/geerpc -> 200 OK\n<!DOCTYPE html>",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
-	wantRows := []string{"Sleep time.Duration *string 1", "Sum main.Args *int 3"}
+	wantRows := []string{"Sleep time.Duration *string 1", "Sum main.Args *string 3"}
 	if rows := fooRows(out); strings.Join(rows, "|") != strings.Join(wantRows, "|") {
 		t.Errorf("printed debug rows = %q, want %q", rows, wantRows)
 	}
@@ -171,12 +172,12 @@ func TestRunCallsOverHTTPThenServesUntilStopped(t *testing.T) {
 	if err != nil {
 		t.Fatalf("XDial the -serve server: %v", err)
 	}
-	var sum int
-	if err := client.Call(context.Background(), "Foo.Sum", Args{Num1: 5, Num2: 6}, &sum); err != nil || sum != 11 {
-		t.Errorf("Foo.Sum(5, 6) = %d, %v; want 11", sum, err)
+	var sum string
+	if err := client.Call(context.Background(), "Foo.Sum", Args{Num1: 5, Num2: 6}, &sum); err != nil || sum != "11 (from http@"+addr+")" {
+		t.Errorf("Foo.Sum(5, 6) = %q, %v; want 11 from this server", sum, err)
 	}
 	_ = client.Close()
-	wantRows[1] = "Sum main.Args *int 4"
+	wantRows[1] = "Sum main.Args *string 4"
 	if rows := fooRows(getDebugPage(t, addr)); strings.Join(rows, "|") != strings.Join(wantRows, "|") {
 		t.Errorf("debug rows after one more call = %q, want %q", rows, wantRows)
 	}
@@ -212,7 +213,7 @@ func TestRunTwiceInOneProcess(t *testing.T) {
 	if err != nil {
 		t.Fatalf("second run while the first serves: %v\n%s", err, second)
 	}
-	wantRows := "Sleep time.Duration *string 1|Sum main.Args *int 3"
+	wantRows := "Sleep time.Duration *string 1|Sum main.Args *string 3"
 	for name, out := range map[string]string{"first": firstOut, "second": second} {
 		if rows := strings.Join(fooRows(out), "|"); rows != wantRows {
 			t.Errorf("%s run printed debug rows %q, want %q", name, rows, wantRows)

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -69,15 +70,19 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 
 	var servers []string
 	for range 2 {
-		lis, err := startServer(stdout)
+		srv, addr, err := startServer("127.0.0.1:0", stdout)
 		if err != nil {
 			return err
 		}
-		defer lis.Close()
-		servers = append(servers, "tcp@"+lis.Addr().String())
+		defer srv.Close()
+		servers = append(servers, "http@"+addr)
 	}
-	d := xclient.NewMultiServerDiscovery(servers)
+	callServers(ctx, xclient.NewMultiServerDiscovery(servers), stdout)
+	return nil
+}
 
+// callServers makes the demo's calls through an XClient over d.
+func callServers(ctx context.Context, d xclient.Discovery, stdout io.Writer) {
 	for _, mode := range []xclient.SelectMode{xclient.RandomSelect, xclient.RoundRobinSelect} {
 		xc := xclient.NewXClient(d, mode, nil)
 		for i := range 4 {
@@ -99,21 +104,25 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	defer cancel()
 	err = xc.Broadcast(short, "Foo.Sleep", 500*time.Millisecond, &reply)
 	fmt.Fprintf(stdout, "broadcast Foo.Sleep(500ms) with a 100ms deadline: reply = %q, err = %v\n", reply, err)
-	return nil
 }
 
-// startServer serves a Foo of its own on a loopback port.
-func startServer(stdout io.Writer) (net.Listener, error) {
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
+// startServer serves a Foo of its own over HTTP on addr: RPC by CONNECT at
+// /_geerpc_, the debug page at /debug/geerpc. A server and mux of its own
+// (not DefaultServer and DefaultServeMux, which take each name once), so
+// any number can run in one process. Close the returned server to stop.
+func startServer(addr string, stdout io.Writer) (*http.Server, string, error) {
+	lis, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
+	addr = lis.Addr().String()
 	server := geerpc.NewServer()
-	if err := server.Register(&Foo{addr: lis.Addr().String()}); err != nil {
+	if err := server.Register(&Foo{addr: "http@" + addr}); err != nil {
 		_ = lis.Close()
-		return nil, err
+		return nil, "", err
 	}
-	fmt.Fprintf(stdout, "listening on %s\n", lis.Addr())
-	go server.Accept(lis)
-	return lis, nil
+	srv := &http.Server{Handler: server.HTTPHandler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(lis) }()
+	fmt.Fprintf(stdout, "listening on %s (rpc http@%s, debug http://%s%s)\n", addr, addr, addr, geerpc.DefaultDebugPath)
+	return srv, addr, nil
 }

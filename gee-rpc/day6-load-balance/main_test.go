@@ -56,7 +56,7 @@ func runToEnd(t *testing.T, args ...string) (string, error) {
 var (
 	sumLine       = regexp.MustCompile(`(?m)^(random|round-robin) +call Foo\.Sum\((\d+), (\d+)\) = (\d+) \(from (\S+)\), err = <nil>$`)
 	broadcastLine = regexp.MustCompile(`(?m)^broadcast Foo\.Sum\(2, 3\) = 5 \(from (\S+)\), err = <nil>$`)
-	deadlineLine  = regexp.MustCompile(`(?m)^broadcast Foo\.Sleep\(500ms\) with a 100ms deadline: reply = "", err = geerpc: broadcast to tcp@(\S+): geerpc: call Foo\.Sleep: context deadline exceeded$`)
+	deadlineLine  = regexp.MustCompile(`(?m)^broadcast Foo\.Sleep\(500ms\) with a 100ms deadline: reply = "", err = geerpc: broadcast to (\S+): geerpc: call Foo\.Sleep: context deadline exceeded$`)
 )
 
 func TestRunBalancesAndBroadcasts(t *testing.T) {
@@ -68,7 +68,7 @@ func TestRunBalancesAndBroadcasts(t *testing.T) {
 	if len(servers) != 2 || servers[0] == servers[1] {
 		t.Fatalf("listening lines = %q, want two servers", servers)
 	}
-	isServer := func(addr string) bool { return addr == servers[0] || addr == servers[1] }
+	isServer := func(rpcAddr string) bool { return rpcAddr == "http@"+servers[0] || rpcAddr == "http@"+servers[1] }
 
 	served := map[string][]string{} // mode -> server of each call, in order
 	for _, m := range sumLine.FindAllStringSubmatch(out, -1) {

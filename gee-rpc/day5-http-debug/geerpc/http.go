@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -136,16 +137,34 @@ func XDial(rpcAddr string, opts ...*Option) (*Client, error) {
 // "http@host:port" (HTTP CONNECT over TCP) or "unix@/path/to/socket". ctx
 // bounds dialing and the handshake, and so does the ConnectTimeout.
 func XDialContext(ctx context.Context, rpcAddr string, opts ...*Option) (*Client, error) {
-	protocol, addr, ok := strings.Cut(rpcAddr, "@")
-	if !ok || addr == "" {
-		return nil, fmt.Errorf("geerpc: wrong address format %q, expect protocol@addr", rpcAddr)
+	protocol, addr, err := SplitAddr(rpcAddr)
+	if err != nil {
+		return nil, err
 	}
-	switch protocol {
-	case "http":
+	if protocol == "http" {
 		return dialHTTPContext(ctx, "tcp", addr, DefaultRPCPath, opts...)
-	case "tcp", "tcp4", "tcp6", "unix":
-		return DialContext(ctx, protocol, addr, opts...)
-	default:
-		return nil, fmt.Errorf("geerpc: unsupported protocol %q in %q", protocol, rpcAddr)
 	}
+	return DialContext(ctx, protocol, addr, opts...)
+}
+
+// SplitAddr splits rpcAddr into its protocol and address, and checks them:
+// tcp@host:port or http@host:port with a port number, or unix@/path, at
+// most 256 bytes of printable ASCII without spaces or commas.
+func SplitAddr(rpcAddr string) (protocol, addr string, err error) {
+	protocol, addr, _ = strings.Cut(rpcAddr, "@")
+	ok := len(rpcAddr) <= 256 && !strings.ContainsFunc(rpcAddr, func(c rune) bool { return c <= ' ' || c > '~' || c == ',' })
+	switch protocol {
+	case "tcp", "http":
+		host, port, splitErr := net.SplitHostPort(addr)
+		n, portErr := strconv.ParseUint(port, 10, 16)
+		ok = ok && splitErr == nil && host != "" && portErr == nil && n > 0
+	case "unix":
+		ok = ok && strings.HasPrefix(addr, "/")
+	default:
+		ok = false
+	}
+	if !ok {
+		return "", "", fmt.Errorf("geerpc: bad address %q, expect tcp@host:port, http@host:port or unix@/path", rpcAddr)
+	}
+	return protocol, addr, nil
 }

@@ -269,13 +269,18 @@ func TestXDial(t *testing.T) {
 			t.Fatalf("%s: %d, %v", rpcAddr, reply, err)
 		}
 	}
-	for _, bad := range []struct{ addr, want string }{
-		{"127.0.0.1:1", "expect protocol@addr"},
-		{"tcp@", "expect protocol@addr"},
-		{"ftp@127.0.0.1:1", `unsupported protocol "ftp"`},
+	for _, bad := range []string{
+		"127.0.0.1:1", "tcp@", "tcp@127.0.0.1", "tcp@:80", "tcp@h:0", "tcp@h:65536", "tcp@h:http",
+		"http@h", "tcp4@h:1", "ftp@h:1", "unix@", "unix@relative.sock", "tcp@a,b:1", "tcp@h:1 ", "tcp@h\x7f:1", "tcp@" + strings.Repeat("h", 260) + ":1",
 	} {
-		if _, err := XDial(bad.addr); err == nil || !strings.Contains(err.Error(), bad.want) {
-			t.Errorf("XDial(%q) = %v, want %q", bad.addr, err, bad.want)
+		_, err := XDial(bad)
+		if err == nil || !strings.HasPrefix(err.Error(), "geerpc: bad address") {
+			t.Errorf("XDial(%q) = %v, want a bad address error", bad, err)
+		}
+	}
+	for _, good := range []string{"tcp@h:1", "http@[::1]:65535", "unix@/run/x.sock"} {
+		if _, _, err := SplitAddr(good); err != nil {
+			t.Errorf("SplitAddr(%q): %v", good, err)
 		}
 	}
 }
