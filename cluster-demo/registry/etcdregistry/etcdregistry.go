@@ -116,6 +116,9 @@ func New(cli *clientv3.Client, opts ...Option) *Registry {
 		r.resync = DefaultResyncInterval
 	}
 	r.ctx, r.cancel = context.WithCancel(context.Background())
+	// A client closed under the registry ends its keep-alives, repairs and
+	// watches too: with a closed client they could only retry in vain.
+	context.AfterFunc(cli.Ctx(), r.cancel)
 	return r
 }
 
@@ -471,7 +474,7 @@ func (r *Registry) Subscribe(ctx context.Context, service string) (<-chan []regi
 	if service == "" {
 		return nil, errors.New("etcdregistry: subscribe needs a service name")
 	}
-	if r.isClosed() {
+	if r.isClosed() || r.ctx.Err() != nil { // closed, or its client is
 		return nil, registry.ErrClosed
 	}
 	rctx, cancel := r.bounded(ctx)
