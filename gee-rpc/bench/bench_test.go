@@ -1,6 +1,8 @@
 // Package bench compares gee-rpc's final chapter with net/rpc (gob) and
 // net/rpc/jsonrpc over loopback TCP. Each case has a sub-benchmark per
-// implementation: "gee" for ours, "netrpc" or "jsonrpc" for the peer.
+// implementation: "gee" for day8-performance, "gee-day7" for day7-registry
+// (the plain code before the speed work), "netrpc" or "jsonrpc" for the
+// peer.
 // Besides time and allocations each reports writes/op, the write system
 // calls on both ends of the connection per call (what flushing frames in
 // bursts saves), and cpu-ns/op, the CPU time the process (client and server
@@ -16,14 +18,15 @@ import (
 	"net/rpc"
 	"net/rpc/jsonrpc"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
-	"gee-rpc/day7-registry/geerpc"
-	"gee-rpc/day7-registry/geerpc/codec"
+	geerpc7 "gee-rpc/day7-registry/geerpc"
+	codec7 "gee-rpc/day7-registry/geerpc/codec"
+	"gee-rpc/day8-performance/geerpc"
+	"gee-rpc/day8-performance/geerpc/codec"
 )
 
 // Args is the request: two numbers and a payload echoed back.
@@ -126,14 +129,9 @@ func report(b *testing.B) {
 	b.ReportMetric(float64(writes.Load())/float64(b.N), "writes/op")
 }
 
-// gee
+// gee: day8
 
-type geeCaller struct {
-	client *geerpc.Client
-	mu     sync.Mutex
-	calls  map[*geerpc.Call]chan result
-	done   chan *geerpc.Call
-}
+type geeCaller struct{ client *geerpc.Client }
 
 func newGee(b *testing.B, ct codec.Type) caller {
 	server := geerpc.NewServer()
@@ -142,7 +140,7 @@ func newGee(b *testing.B, ct codec.Type) caller {
 	}
 	lis := listen(b)
 	go server.Accept(lis)
-	client, err := geerpc.NewClient(dial(b, lis.Addr().String()), &geerpc.Option{MagicNumber: geerpc.MagicNumber, CodecType: ct})
+	client, err := geerpc.NewClient(dial(b, lis.Addr().String()), &geerpc.Option{CodecType: ct})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -159,6 +157,35 @@ func (g *geeCaller) goCall(args *Args, reply *Reply, done chan result) {
 }
 
 func (g *geeCaller) close() { _ = g.client.Close() }
+
+// gee-day7: the same calls on day7's client and server
+
+type gee7Caller struct{ client *geerpc7.Client }
+
+func newGee7(b *testing.B, ct codec7.Type) caller {
+	server := geerpc7.NewServer()
+	if err := server.Register(Arith{}); err != nil {
+		b.Fatal(err)
+	}
+	lis := listen(b)
+	go server.Accept(lis)
+	client, err := geerpc7.NewClient(dial(b, lis.Addr().String()), &geerpc7.Option{CodecType: ct})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return &gee7Caller{client: client}
+}
+
+func (g *gee7Caller) call(args *Args, reply *Reply) error {
+	return g.client.Call(context.Background(), "Arith.Echo", args, reply)
+}
+
+func (g *gee7Caller) goCall(args *Args, reply *Reply, done chan result) {
+	call := g.client.Go("Arith.Echo", args, reply, make(chan *geerpc7.Call, 1))
+	go func() { done <- result{(<-call.Done).Error} }()
+}
+
+func (g *gee7Caller) close() { _ = g.client.Close() }
 
 // net/rpc and net/rpc/jsonrpc
 
@@ -201,25 +228,23 @@ func (n *netCaller) goCall(args *Args, reply *Reply, done chan result) {
 
 func (n *netCaller) close() { _ = n.client.Close() }
 
-// impls returns the two implementations of one codec, ours first.
-func impls(codecName string) []struct {
+type impl struct {
 	name string
 	new  func(*testing.B) caller
-} {
+}
+
+// impls returns the implementations of one codec: day8, day7, the peer.
+func impls(codecName string) []impl {
 	if codecName == "Gob" {
-		return []struct {
-			name string
-			new  func(*testing.B) caller
-		}{
+		return []impl{
 			{"gee", func(b *testing.B) caller { return newGee(b, codec.GobType) }},
+			{"gee-day7", func(b *testing.B) caller { return newGee7(b, codec7.GobType) }},
 			{"netrpc", func(b *testing.B) caller { return newNetRPC(b, false) }},
 		}
 	}
-	return []struct {
-		name string
-		new  func(*testing.B) caller
-	}{
+	return []impl{
 		{"gee", func(b *testing.B) caller { return newGee(b, codec.JsonType) }},
+		{"gee-day7", func(b *testing.B) caller { return newGee7(b, codec7.JsonType) }},
 		{"jsonrpc", func(b *testing.B) caller { return newNetRPC(b, true) }},
 	}
 }

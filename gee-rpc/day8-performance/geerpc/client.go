@@ -38,14 +38,24 @@ func (call *Call) done() {
 // connection has failed.
 var ErrShutdown = errors.New("geerpc: connection is shut down")
 
+// ServerError is an error the server reported for a call: the method's
+// own error, an unknown method, an argument it could not decode. Any other
+// error of a call comes from the connection or the client itself, so
+// errors.As(err, new(ServerError)) tells the two apart.
+type ServerError string
+
+// Error returns the server's message as it is.
+func (e ServerError) Error() string { return string(e) }
+
 // Client multiplexes many concurrent calls over one connection. Requests
 // carry a sequence number; responses may come back in any order and are
 // matched to their call through the pending map.
 type Client struct {
-	cc      codec.Codec
-	opt     *Option
-	sending sender // one request is written whole before the next
-	header  codec.Header
+	cc   codec.Codec
+	conn net.Conn // its write deadline cuts a send short
+	// sending holds a token while a request is written, so each is
+	// written whole; unlike a Mutex, a caller can give up waiting for it.
+	sending chan struct{}
 
 	mu       sync.Mutex // guards the fields below
 	seq      uint64
@@ -94,11 +104,11 @@ func (client *Client) removeCall(seq uint64) *Call {
 
 // terminateCalls fails every pending call; from now on registerCall
 // refuses new ones, so no call can wait for an answer that never comes.
-// It holds the sending mutex to wait out a send that is between
-// registerCall and Write, without counting as a writer (nothing to flush).
+// It holds the sending token to wait out a send that is between
+// registerCall and Write: that send fails its call itself.
 func (client *Client) terminateCalls(err error) {
-	client.sending.mu.Lock()
-	defer client.sending.mu.Unlock()
+	client.sending <- struct{}{}
+	defer func() { <-client.sending }()
 	client.mu.Lock()
 	defer client.mu.Unlock()
 	client.shutdown = true
@@ -118,9 +128,8 @@ func (client *Client) terminateCalls(err error) {
 // receive reads responses until the connection fails.
 func (client *Client) receive() {
 	var err error
-	var h codec.Header // one for the loop: a new one per response is an allocation
 	for err == nil {
-		h = codec.Header{} // decoders leave fields a frame lacks untouched
+		var h codec.Header
 		if err = client.cc.ReadHeader(&h); err != nil {
 			break
 		}
@@ -131,7 +140,7 @@ func (client *Client) receive() {
 			// read the body anyway to stay in step.
 			err = client.cc.ReadBody(nil)
 		case h.Error != "":
-			call.Error = errors.New(h.Error)
+			call.Error = ServerError(h.Error)
 			err = client.cc.ReadBody(nil)
 			call.done()
 		default:
@@ -146,20 +155,30 @@ func (client *Client) receive() {
 	client.terminateCalls(err)
 }
 
-func (client *Client) send(call *Call) {
-	client.sending.lock()
-	defer func() { _ = client.sending.unlock(client.cc) }() // a failed flush closes the conn; receive reports it
-
+// send registers the call and writes its request, unless ctx ends first:
+// while the call waits for its turn to write, or during the write itself.
+func (client *Client) send(ctx context.Context, call *Call) {
+	select {
+	case client.sending <- struct{}{}:
+		defer func() { <-client.sending }()
+	case <-ctx.Done():
+	}
+	if err := ctx.Err(); err != nil {
+		call.Error = fmt.Errorf("geerpc: call %s: %w", call.ServiceMethod, err)
+		call.done()
+		return
+	}
 	seq, err := client.registerCall(call)
 	if err != nil {
 		call.Error = err
 		call.done()
 		return
 	}
-	client.header.ServiceMethod = call.ServiceMethod
-	client.header.Seq = seq
-	client.header.Error = ""
-	if err := client.cc.Write(&client.header, call.Args); err != nil {
+	h := &codec.Header{ServiceMethod: call.ServiceMethod, Seq: seq}
+	if err := client.write(ctx, h, call.Args); err != nil {
+		if ctx.Err() != nil {
+			err = fmt.Errorf("geerpc: call %s: %w", call.ServiceMethod, ctx.Err())
+		}
 		// The receive loop may have failed the call already.
 		if call := client.removeCall(seq); call != nil {
 			call.Error = err
@@ -168,10 +187,27 @@ func (client *Client) send(call *Call) {
 	}
 }
 
-// Go starts a call and returns at once; the call is sent on done when it
-// completes. A nil done gets a fresh channel. done must be buffered: an
-// unbuffered channel could block the receive loop, so such a call fails at
-// once (its Done then holds the call).
+// write writes one request. If ctx ends first, a write deadline in the
+// past makes the blocked write return. Half a frame cannot be taken back,
+// so the codec then closes the connection, as after any failed send.
+func (client *Client) write(ctx context.Context, h *codec.Header, args any) error {
+	cut := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		_ = client.conn.SetWriteDeadline(time.Unix(1, 0))
+		close(cut)
+	})
+	err := client.cc.Write(h, args)
+	if !stop() {
+		<-cut // the write may have finished first: lift the deadline
+		_ = client.conn.SetWriteDeadline(time.Time{})
+	}
+	return err
+}
+
+// Go sends a call and returns without waiting for its answer; the call is
+// sent on done when it completes. A nil done gets a fresh channel. done
+// must be buffered: an unbuffered channel could block the receive loop, so
+// such a call fails at once (its Done then holds the call).
 func (client *Client) Go(serviceMethod string, args, reply any, done chan *Call) *Call {
 	call := &Call{ServiceMethod: serviceMethod, Args: args, Reply: reply, Done: done}
 	switch {
@@ -183,18 +219,18 @@ func (client *Client) Go(serviceMethod string, args, reply any, done chan *Call)
 		call.done()
 		return call
 	}
-	client.send(call)
+	client.send(context.Background(), call)
 	return call
 }
 
 // Call invokes serviceMethod and waits for it to complete, or for ctx to
-// be done: then the call is taken out of the pending map (a late reply is
-// read and dropped) and ctx's error is returned.
+// be done, whichever comes first, whether the call is still waiting to be
+// sent, being sent or waiting for its answer. A call given up on is taken
+// out of the pending map (a late reply is read and dropped) and ctx's
+// error is returned.
 func (client *Client) Call(ctx context.Context, serviceMethod string, args, reply any) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("geerpc: call %s: %w", serviceMethod, err)
-	}
-	call := client.Go(serviceMethod, args, reply, make(chan *Call, 1))
+	call := &Call{ServiceMethod: serviceMethod, Args: args, Reply: reply, Done: make(chan *Call, 1)}
+	client.send(ctx, call)
 	select {
 	case <-ctx.Done():
 		if client.removeCall(call.Seq) == nil {
@@ -228,33 +264,24 @@ func parseOptions(opts ...*Option) (*Option, error) {
 	return &opt, nil
 }
 
-// NewClient sends the option on conn and returns a client using it.
+// NewClient sends the option on conn and returns a client using it. A nil
+// opt means DefaultOption; fields opt leaves zero get their defaults, as
+// with Dial.
 func NewClient(conn net.Conn, opt *Option) (*Client, error) {
+	opt, _ = parseOptions(opt) // one option cannot be too many
 	newCodec := codec.NewCodecFuncMap[opt.CodecType]
 	if newCodec == nil {
 		_ = conn.Close()
 		return nil, fmt.Errorf("geerpc: unknown codec type %q", opt.CodecType)
 	}
-	handshake, err := json.Marshal(opt)
-	if err != nil {
-		_ = conn.Close()
-		return nil, fmt.Errorf("geerpc: encode option: %w", err)
-	}
+	handshake, _ := json.Marshal(opt) // an Option always encodes
 	if _, err := conn.Write(append(handshake, '\n')); err != nil {
 		_ = conn.Close()
 		return nil, fmt.Errorf("geerpc: send option: %w", err)
 	}
-	return newClientCodec(newCodec(conn), opt), nil
-}
-
-func newClientCodec(cc codec.Codec, opt *Option) *Client {
-	client := &Client{
-		cc:      cc,
-		opt:     opt,
-		pending: make(map[uint64]*Call),
-	}
+	client := &Client{cc: newCodec(conn), conn: conn, sending: make(chan struct{}, 1), pending: make(map[uint64]*Call)}
 	go client.receive()
-	return client
+	return client, nil
 }
 
 type newClientFunc func(conn net.Conn, opt *Option) (*Client, error)
@@ -264,21 +291,20 @@ type clientResult struct {
 	err    error
 }
 
-// dialTimeout dials, then runs the handshake f, all within ConnectTimeout.
-func dialTimeout(f newClientFunc, network, address string, opts ...*Option) (*Client, error) {
+// dialContext dials, then runs the handshake f, all within ctx and the
+// option's ConnectTimeout.
+func dialContext(ctx context.Context, f newClientFunc, network, address string, opts ...*Option) (*Client, error) {
 	opt, err := parseOptions(opts...)
 	if err != nil {
 		return nil, err
 	}
-	if opt.ConnectTimeout < 0 {
-		conn, err := net.Dial(network, address)
-		if err != nil {
-			return nil, fmt.Errorf("geerpc: dial: %w", err)
-		}
-		return f(conn, opt)
+	if opt.ConnectTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, opt.ConnectTimeout,
+			fmt.Errorf("ConnectTimeout %s: %w", opt.ConnectTimeout, context.DeadlineExceeded))
+		defer cancel()
 	}
-	deadline := time.Now().Add(opt.ConnectTimeout)
-	conn, err := (&net.Dialer{Deadline: deadline}).Dial(network, address)
+	conn, err := new(net.Dialer).DialContext(ctx, network, address)
 	if err != nil {
 		return nil, fmt.Errorf("geerpc: dial: %w", err)
 	}
@@ -289,22 +315,26 @@ func dialTimeout(f newClientFunc, network, address string, opts ...*Option) (*Cl
 		client, err := f(conn, opt)
 		ch <- clientResult{client: client, err: err}
 	}()
-	timer := time.NewTimer(time.Until(deadline))
-	defer timer.Stop()
 	select {
-	case <-timer.C:
+	case <-ctx.Done():
 		// Closing the connection unblocks the handshake; if it had just
 		// succeeded, the client's receive loop ends on the closed conn.
 		_ = conn.Close()
-		return nil, fmt.Errorf("geerpc: connect timeout: expect within %s", opt.ConnectTimeout)
+		return nil, fmt.Errorf("geerpc: connect: %w", context.Cause(ctx))
 	case result := <-ch:
 		return result.client, result.err
 	}
 }
 
-// Dial connects to a geerpc server at address.
+// DialContext connects to a geerpc server at address. ctx bounds dialing
+// and the handshake, and so does the option's ConnectTimeout.
+func DialContext(ctx context.Context, network, address string, opts ...*Option) (*Client, error) {
+	return dialContext(ctx, NewClient, network, address, opts...)
+}
+
+// Dial is DialContext with a context that never ends.
 func Dial(network, address string, opts ...*Option) (*Client, error) {
-	return dialTimeout(NewClient, network, address, opts...)
+	return DialContext(context.Background(), network, address, opts...)
 }
 
 var _ io.Closer = (*Client)(nil)

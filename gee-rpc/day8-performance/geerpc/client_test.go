@@ -79,11 +79,48 @@ func TestServerErrorComesBackAsCallError(t *testing.T) {
 	client := dialTest(t, addr, nil)
 	var reply int
 	err := client.Call(context.Background(), "Foo.Fail", Args{}, &reply)
-	if err == nil || err.Error() != "foo: failed on purpose" {
-		t.Fatalf("err = %v, want the method's error", err)
+	var serverErr ServerError
+	if !errors.As(err, &serverErr) || serverErr != "foo: failed on purpose" {
+		t.Fatalf("err = %#v, want the method's error as a ServerError", err)
 	}
 	if err := client.Call(context.Background(), "Foo.Sum", Args{1, 2}, &reply); err != nil {
 		t.Fatalf("connection unusable after an error reply: %v", err)
+	}
+}
+
+// Errors that do not come from the server are not ServerErrors, so a
+// caller can tell "the service said no" from "the call never made it".
+func TestTransportErrorsAreNotServerErrors(t *testing.T) {
+	_, addr, _ := newTestServer(t)
+	client := dialTest(t, addr, &Option{CodecType: codec.GobType})
+	var reply int
+	if err := client.Call(context.Background(), "Foo.Sum", nil, &reply); err == nil || errors.As(err, new(ServerError)) {
+		t.Fatalf("nil args with gob: err = %#v, want a client-side error", err)
+	}
+	_ = client.Close()
+	if err := client.Call(context.Background(), "Foo.Sum", Args{1, 2}, &reply); !errors.Is(err, ErrShutdown) || errors.As(err, new(ServerError)) {
+		t.Fatalf("closed client: err = %#v, want ErrShutdown", err)
+	}
+}
+
+// Regression: NewClient(conn, nil) panicked, and an option with only some
+// fields set went out with magic number 0; only Dial filled in defaults.
+func TestNewClientFillsDefaultsAsDialDoes(t *testing.T) {
+	_, addr, _ := newTestServer(t)
+	for _, opt := range []*Option{nil, {}, {CodecType: codec.JsonType}} {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		client, err := NewClient(conn, opt)
+		if err != nil {
+			t.Fatalf("option %+v: %v", opt, err)
+		}
+		var reply int
+		if err := client.Call(context.Background(), "Foo.Sum", Args{1, 2}, &reply); err != nil || reply != 3 {
+			t.Fatalf("option %+v: %d, %v", opt, reply, err)
+		}
+		_ = client.Close()
 	}
 }
 
@@ -252,11 +289,16 @@ func TestFailedSendFailsTheCall(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = client.Close() })
 	call := waitCall(t, client.Go("Foo.Sum", Args{1, 2}, new(int), nil))
-	if call.Error == nil || !strings.Contains(call.Error.Error(), "connection lost") {
-		t.Fatalf("err = %v, want connection lost", call.Error)
+	if call.Error == nil || !strings.Contains(call.Error.Error(), "write failed on purpose") {
+		t.Fatalf("err = %v, want the write error", call.Error)
 	}
-	if client.IsAvailable() {
-		t.Fatal("client still available after a failed send")
+	// The failed send closed the connection; the receive loop notices.
+	deadline := time.Now().Add(5 * time.Second)
+	for client.IsAvailable() {
+		if time.Now().After(deadline) {
+			t.Fatal("client still available after a failed send")
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 

@@ -6,21 +6,12 @@ import (
 	"errors"
 	"log"
 	"net"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"gee-rpc/day8-performance/geerpc/codec"
 )
-
-// writeFrame writes one frame and sends it at once.
-func writeFrame(cc codec.Codec, h *codec.Header, body any) error {
-	if err := cc.Write(h, body); err != nil {
-		return err
-	}
-	return cc.Flush()
-}
 
 // syncBuffer collects log output written from many goroutines.
 type syncBuffer struct {
@@ -47,6 +38,23 @@ func waitForLog(t *testing.T, logs *syncBuffer, want string) {
 	for !strings.Contains(logs.String(), want) {
 		if time.Now().After(deadline) {
 			t.Fatalf("log never contained %q; log:\n%s", want, logs.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// waitGoroutines polls until at most max goroutines run, for up to 5 s.
+func waitGoroutines(t *testing.T, max int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		n := runtime.NumGoroutine()
+		if n <= max {
+			return
+		}
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<16)
+			t.Fatalf("%d goroutines still running, want at most %d:\n%s", n, max, buf[:runtime.Stack(buf, true)])
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -102,7 +103,7 @@ func TestConnectOneWriteHandshakeEveryCodec(t *testing.T) {
 			packet.Write(optionBytes(t, &Option{MagicNumber: MagicNumber, CodecType: ct}))
 			enc := codec.NewCodecFuncMap[ct](nopCloser{&packet})
 			for seq := uint64(1); seq <= 2; seq++ {
-				if err := writeFrame(enc, &codec.Header{ServiceMethod: "Foo.Sum", Seq: seq}, Args{int(seq), 1}); err != nil {
+				if err := enc.Write(&codec.Header{ServiceMethod: "Foo.Sum", Seq: seq}, Args{int(seq), 1}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -155,9 +156,87 @@ func TestDialHTTPConnectTimeoutDoesNotLeakGoroutines(t *testing.T) {
 	baseline := runtime.NumGoroutine()
 	for range 5 {
 		_, err := DialHTTP("tcp", addr, &Option{ConnectTimeout: 100 * time.Millisecond})
-		if err == nil || !strings.Contains(err.Error(), "connect timeout") {
+		if err == nil || !strings.Contains(err.Error(), "ConnectTimeout 100ms") {
 			t.Fatalf("err = %v", err)
 		}
+	}
+	waitGoroutines(t, baseline)
+}
+
+// Regression: after an HTTP CONNECT the server waited forever for the
+// option, because the hijacked connection lost its deadlines on the way
+// to ServeConn. HandshakeTimeout holds there as on plain TCP.
+func TestHandshakeTimeoutHoldsAfterConnect(t *testing.T) {
+	server, ts := newHTTPTestServer(t)
+	server.HandshakeTimeout = 100 * time.Millisecond
+	baseline := runtime.NumGoroutine()
+	var conns []net.Conn
+	for range 10 {
+		conn, err := net.Dial("tcp", ts.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		if _, err := io.WriteString(conn, "CONNECT "+DefaultRPCPath+" HTTP/1.0\n\n"); err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, conn)
+	}
+	for _, conn := range conns {
+		expectClosed(t, conn) // the 200 answer, then nothing: closed
+	}
+	waitGoroutines(t, baseline)
+}
+
+func TestServeAndDialOnPathsOfYourOwn(t *testing.T) {
+	server, _, _ := newTestServer(t)
+	mux := http.NewServeMux()
+	mux.Handle("/my/rpc", server)
+	mux.Handle("/my"+DefaultDebugPath, server.DebugHandler())
+	ts := httptest.NewServer(mux)
+	defer ts.Close()
+	addr := ts.Listener.Addr().String()
+
+	client, err := DialHTTPPath("tcp", addr, "/my/rpc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	var reply int
+	if err := client.Call(context.Background(), "Foo.Sum", Args{1, 2}, &reply); err != nil || reply != 3 {
+		t.Fatalf("%d, %v", reply, err)
+	}
+	if _, err := DialHTTP("tcp", addr); err == nil || !strings.Contains(err.Error(), "404") {
+		t.Fatalf("default path: err = %v, want 404", err)
+	}
+	for _, bad := range []string{"my/rpc", "/my rpc", "/my\r\nrpc"} {
+		if _, err := DialHTTPPath("tcp", addr, bad); err == nil || !strings.Contains(err.Error(), "bad HTTP path") {
+			t.Errorf("path %q: err = %v", bad, err)
+		}
+	}
+	if calls := fooCalls(t, ts.URL+"/my"); calls["Sum"] != "1" {
+		t.Fatalf("debug page counts %v, want one Sum", calls)
+	}
+}
+
+// XDialContext's context bounds the whole dial, the HTTP handshake too.
+func TestXDialContextHonoursContext(t *testing.T) {
+	addr := hangingListener(t) // takes the CONNECT, never answers
+	baseline := runtime.NumGoroutine()
+	opt := &Option{ConnectTimeout: time.Minute} // only ctx can end it in time
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	err := callWithin(t, 5*time.Second, func() error {
+		_, err := XDialContext(ctx, "http@"+addr, opt)
+		return err
+	})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("http: err = %v", err)
+	}
+	ctx, cancel = context.WithCancel(context.Background())
+	cancel()
+	if _, err := XDialContext(ctx, "tcp@"+addr, opt); !errors.Is(err, context.Canceled) {
+		t.Fatalf("tcp: err = %v", err)
 	}
 	waitGoroutines(t, baseline)
 }
@@ -190,13 +269,18 @@ func TestXDial(t *testing.T) {
 			t.Fatalf("%s: %d, %v", rpcAddr, reply, err)
 		}
 	}
-	for _, bad := range []struct{ addr, want string }{
-		{"127.0.0.1:1", "expect protocol@addr"},
-		{"tcp@", "expect protocol@addr"},
-		{"ftp@127.0.0.1:1", `unsupported protocol "ftp"`},
+	for _, bad := range []string{
+		"127.0.0.1:1", "tcp@", "tcp@127.0.0.1", "tcp@:80", "tcp@h:0", "tcp@h:65536", "tcp@h:http",
+		"http@h", "tcp4@h:1", "ftp@h:1", "unix@", "unix@relative.sock", "tcp@a,b:1", "tcp@h:1 ", "tcp@h\x7f:1", "tcp@" + strings.Repeat("h", 260) + ":1",
 	} {
-		if _, err := XDial(bad.addr); err == nil || !strings.Contains(err.Error(), bad.want) {
-			t.Errorf("XDial(%q) = %v, want %q", bad.addr, err, bad.want)
+		_, err := XDial(bad)
+		if err == nil || !strings.HasPrefix(err.Error(), "geerpc: bad address") {
+			t.Errorf("XDial(%q) = %v, want a bad address error", bad, err)
+		}
+	}
+	for _, good := range []string{"tcp@h:1", "http@[::1]:65535", "unix@/run/x.sock"} {
+		if _, _, err := SplitAddr(good); err != nil {
+			t.Errorf("SplitAddr(%q): %v", good, err)
 		}
 	}
 }

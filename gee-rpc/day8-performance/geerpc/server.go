@@ -14,10 +14,8 @@ import (
 	"log"
 	"net"
 	"reflect"
-	"runtime"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"gee-rpc/day8-performance/geerpc/codec"
@@ -52,8 +50,20 @@ var DefaultOption = &Option{
 // buffer an endless "option".
 const maxOptionSize = 4096
 
-// Server serves geerpc connections.
+// DefaultHandshakeTimeout is used when a Server leaves HandshakeTimeout zero.
+const DefaultHandshakeTimeout = 10 * time.Second
+
+// Server serves geerpc connections. Its timeouts bound how long it waits
+// for a peer that does not speak, on connections that have read deadlines
+// (every net.Conn does).
 type Server struct {
+	// HandshakeTimeout bounds the wait for a new connection's option.
+	// Zero means DefaultHandshakeTimeout; a negative value means no limit.
+	HandshakeTimeout time.Duration
+	// IdleTimeout, if positive, closes a connection on which nothing
+	// arrives for that long. Calls already running are still answered.
+	IdleTimeout time.Duration
+
 	logger     *log.Logger // nil means the standard logger
 	serviceMap sync.Map    // name -> *service
 }
@@ -78,7 +88,20 @@ func (server *Server) logf(format string, args ...any) {
 // rules, under the name of rcvr's type. Methods that do not fit are
 // skipped with a log line; a type without any usable method is an error.
 func (server *Server) Register(rcvr any) error {
-	s, err := newService(rcvr, server.logf)
+	return server.register("", rcvr)
+}
+
+// RegisterName is Register with name instead of the type's name, as in
+// net/rpc: the name need not be exported, but it must not be empty.
+func (server *Server) RegisterName(name string, rcvr any) error {
+	if name == "" {
+		return fmt.Errorf("geerpc: register: no service name for type %T", rcvr)
+	}
+	return server.register(name, rcvr)
+}
+
+func (server *Server) register(name string, rcvr any) error {
+	s, err := newService(name, rcvr, server.logf)
 	if err != nil {
 		return err
 	}
@@ -91,11 +114,17 @@ func (server *Server) Register(rcvr any) error {
 // Register publishes rcvr on DefaultServer.
 func Register(rcvr any) error { return DefaultServer.Register(rcvr) }
 
+// RegisterName publishes rcvr on DefaultServer under name.
+func RegisterName(name string, rcvr any) error { return DefaultServer.RegisterName(name, rcvr) }
+
+// findService splits "Service.Method" at its last dot, as net/rpc does, so
+// a service name may contain dots.
 func (server *Server) findService(serviceMethod string) (*service, *methodType, error) {
-	serviceName, methodName, ok := strings.Cut(serviceMethod, ".")
-	if !ok || strings.Contains(methodName, ".") {
+	dot := strings.LastIndex(serviceMethod, ".")
+	if dot < 0 {
 		return nil, nil, fmt.Errorf("geerpc: service/method request ill-formed: %q", serviceMethod)
 	}
+	serviceName, methodName := serviceMethod[:dot], serviceMethod[dot+1:]
 	svci, ok := server.serviceMap.Load(serviceName)
 	if !ok {
 		return nil, nil, fmt.Errorf("geerpc: can't find service %q", serviceName)
@@ -127,20 +156,39 @@ func (server *Server) Accept(lis net.Listener) {
 func Accept(lis net.Listener) { DefaultServer.Accept(lis) }
 
 // ServeConn reads the Option, then serves frames on conn until the peer
-// hangs up or sends something it cannot parse. It closes conn when done.
+// hangs up, sends something it cannot parse or stays silent too long. It
+// closes conn when done.
 func (server *Server) ServeConn(conn io.ReadWriteCloser) {
 	defer func() { _ = conn.Close() }()
+	timeout := server.HandshakeTimeout
+	if timeout == 0 {
+		timeout = DefaultHandshakeTimeout
+	}
+	setReadDeadline(conn, timeout)
 	opt, rest, err := readOption(conn)
 	if err != nil {
 		server.logf("%v; connection closed", err)
 		return
 	}
+	setReadDeadline(conn, 0)
 	newCodec := codec.NewCodecFuncMap[opt.CodecType]
 	if newCodec == nil {
 		server.logf("geerpc: unknown codec type %q; connection closed", opt.CodecType)
 		return
 	}
-	server.serveCodec(newCodec(&handshakeConn{Reader: rest, ReadWriteCloser: conn}), &opt)
+	server.serveCodec(newCodec(&handshakeConn{Reader: rest, ReadWriteCloser: conn, idle: server.IdleTimeout}), &opt)
+}
+
+// setReadDeadline makes reads on conn fail once d has passed (d <= 0: never
+// fail), if conn has read deadlines at all.
+func setReadDeadline(conn any, d time.Duration) {
+	if c, ok := conn.(interface{ SetReadDeadline(time.Time) error }); ok {
+		var t time.Time
+		if d > 0 {
+			t = time.Now().Add(d)
+		}
+		_ = c.SetReadDeadline(t)
+	}
 }
 
 // readOption decodes the JSON Option and the newline after it. A JSON
@@ -153,6 +201,9 @@ func readOption(conn io.Reader) (Option, io.Reader, error) {
 	if err := dec.Decode(&opt); err != nil {
 		return opt, nil, fmt.Errorf("geerpc: read option: %w", err)
 	}
+	if opt.MagicNumber != MagicNumber { // a stranger: do not wait for more
+		return opt, nil, fmt.Errorf("geerpc: invalid magic number %#x", opt.MagicNumber)
+	}
 	rest := io.MultiReader(dec.Buffered(), conn)
 	var newline [1]byte
 	if _, err := io.ReadFull(rest, newline[:]); err != nil {
@@ -160,9 +211,6 @@ func readOption(conn io.Reader) (Option, io.Reader, error) {
 	}
 	if newline[0] != '\n' {
 		return opt, nil, fmt.Errorf("geerpc: option must end with a newline, got %q", newline[0])
-	}
-	if opt.MagicNumber != MagicNumber {
-		return opt, nil, fmt.Errorf("geerpc: invalid magic number %#x", opt.MagicNumber)
 	}
 	return opt, rest, nil
 }
@@ -172,25 +220,30 @@ func readOption(conn io.Reader) (Option, io.Reader, error) {
 type handshakeConn struct {
 	io.Reader
 	io.ReadWriteCloser
+	idle time.Duration // if positive, each read fails after this long
 }
 
-// Read reads what followed the option.
-func (c *handshakeConn) Read(p []byte) (int, error) { return c.Reader.Read(p) }
+// Read reads what followed the option, within the idle timeout.
+func (c *handshakeConn) Read(p []byte) (int, error) {
+	if c.idle > 0 {
+		setReadDeadline(c.ReadWriteCloser, c.idle)
+	}
+	return c.Reader.Read(p)
+}
 
 // invalidRequest is the body of an error response.
 var invalidRequest = struct{}{}
 
-// request is one call as the server sees it. The header is a field, not a
-// pointer, so that reading a request costs one allocation rather than two.
+// request is one call as the server sees it.
 type request struct {
-	h            codec.Header
+	h            *codec.Header
 	argv, replyv reflect.Value
 	mtype        *methodType
 	svc          *service
 }
 
 func (server *Server) serveCodec(cc codec.Codec, opt *Option) {
-	sending := new(sender) // a response is written whole before the next
+	sending := new(sync.Mutex) // a response is written whole before the next
 	wg := new(sync.WaitGroup)
 	for {
 		req, err := server.readRequest(cc)
@@ -202,7 +255,7 @@ func (server *Server) serveCodec(cc codec.Codec, opt *Option) {
 				break
 			}
 			req.h.Error = err.Error()
-			server.sendResponse(cc, &req.h, invalidRequest, sending)
+			server.sendResponse(cc, req.h, invalidRequest, sending)
 			continue
 		}
 		wg.Add(1)
@@ -212,14 +265,16 @@ func (server *Server) serveCodec(cc codec.Codec, opt *Option) {
 	_ = cc.Close()
 }
 
-func (server *Server) readRequestHeader(cc codec.Codec, h *codec.Header) error {
-	if err := cc.ReadHeader(h); err != nil {
+func (server *Server) readRequestHeader(cc codec.Codec) (*codec.Header, error) {
+	var h codec.Header
+	if err := cc.ReadHeader(&h); err != nil {
 		if errors.Is(err, io.EOF) {
-			return err
+			return nil, err
 		}
-		return fmt.Errorf("geerpc: read header: %w", err)
+		return nil, fmt.Errorf("geerpc: read header: %w", err)
 	}
-	return nil
+	h.Error = "" // a request carries no error; never echo one back
+	return &h, nil
 }
 
 // readRequest reads one frame. A nil request with an error means the stream
@@ -227,12 +282,12 @@ func (server *Server) readRequestHeader(cc codec.Codec, h *codec.Header) error {
 // was not, and the body has been consumed, so the caller answers with the
 // error and carries on.
 func (server *Server) readRequest(cc codec.Codec) (*request, error) {
-	req := new(request)
-	err := server.readRequestHeader(cc, &req.h)
+	h, err := server.readRequestHeader(cc)
 	if err != nil {
 		return nil, err
 	}
-	req.svc, req.mtype, err = server.findService(req.h.ServiceMethod)
+	req := &request{h: h}
+	req.svc, req.mtype, err = server.findService(h.ServiceMethod)
 	if err != nil {
 		// Consume the body anyway, or it would be read as the next
 		// header and break the connection.
@@ -253,49 +308,9 @@ func (server *Server) readRequest(cc codec.Codec) (*request, error) {
 	return req, nil
 }
 
-// sender lets many goroutines write frames on one codec. Each frame is
-// written whole under the lock, and the buffer is flushed only by a writer
-// that sees nobody else waiting: frames that queue up while one is being
-// written leave together in one system call, and the last frame of a burst
-// always flushes.
-type sender struct {
-	mu sync.Mutex
-	// waiting counts the writers between lock and unlock, the one holding
-	// mu included; a Mutex cannot tell whether anyone is queued for it.
-	waiting atomic.Int32
-}
-
-func (s *sender) lock() {
-	s.waiting.Add(1)
-	s.mu.Lock()
-}
-
-// unlock flushes cc unless another writer is waiting, then releases the
-// lock; that writer will flush. A writer that finds nobody waiting yields
-// once before it decides: goroutines that are ready to write, such as the
-// handlers of requests that arrived in one packet, then queue up behind
-// it, and their frames leave with its own in one system call. A yield
-// costs far less than the write it saves. A failed flush closes cc: the buffer keeps
-// its error, so nothing more can be sent, and closing makes the reading
-// side fail too, so nobody waits for an answer that cannot come.
-func (s *sender) unlock(cc codec.Codec) error {
-	defer s.mu.Unlock()
-	if s.waiting.Add(-1) > 0 {
-		return nil
-	}
-	runtime.Gosched()
-	if s.waiting.Load() > 0 {
-		return nil
-	}
-	if err := cc.Flush(); err != nil {
-		_ = cc.Close()
-		return err
-	}
-	return nil
-}
-
-func (server *Server) sendResponse(cc codec.Codec, h *codec.Header, body any, sending *sender) {
-	sending.lock()
+func (server *Server) sendResponse(cc codec.Codec, h *codec.Header, body any, sending *sync.Mutex) {
+	sending.Lock()
+	defer sending.Unlock()
 	err := cc.Write(h, body)
 	if err != nil && h.Error == "" {
 		// The reply could not be encoded: tell the client instead of
@@ -304,9 +319,6 @@ func (server *Server) sendResponse(cc codec.Codec, h *codec.Header, body any, se
 		h.Error = err.Error()
 		err = cc.Write(h, invalidRequest)
 	}
-	if flushErr := sending.unlock(cc); err == nil {
-		err = flushErr
-	}
 	if err != nil {
 		server.logf("geerpc: write response: %v", err)
 	}
@@ -314,7 +326,7 @@ func (server *Server) sendResponse(cc codec.Codec, h *codec.Header, body any, se
 
 // handleRequest calls the method and sends exactly one response: the
 // reply, the method's error, or, if timeout passes first, a timeout error.
-func (server *Server) handleRequest(cc codec.Codec, req *request, sending *sender, wg *sync.WaitGroup, timeout time.Duration) {
+func (server *Server) handleRequest(cc codec.Codec, req *request, sending *sync.Mutex, wg *sync.WaitGroup, timeout time.Duration) {
 	defer wg.Done()
 	if timeout <= 0 {
 		server.respond(cc, req, req.svc.call(req.mtype, req.argv, req.replyv), sending)
@@ -334,19 +346,19 @@ func (server *Server) handleRequest(cc codec.Codec, req *request, sending *sende
 	case <-timer.C:
 		// The method keeps running, but its reply is never sent.
 		req.h.Error = fmt.Sprintf("geerpc: request handle timeout: expect within %s", timeout)
-		server.sendResponse(cc, &req.h, invalidRequest, sending)
+		server.sendResponse(cc, req.h, invalidRequest, sending)
 	}
 }
 
 // respond sends the method's reply, or its error.
-func (server *Server) respond(cc codec.Codec, req *request, err error, sending *sender) {
+func (server *Server) respond(cc codec.Codec, req *request, err error, sending *sync.Mutex) {
 	if err != nil {
 		if _, panicked := err.(*panicError); panicked {
 			server.logf("%v", err)
 		}
 		req.h.Error = err.Error()
-		server.sendResponse(cc, &req.h, invalidRequest, sending)
+		server.sendResponse(cc, req.h, invalidRequest, sending)
 		return
 	}
-	server.sendResponse(cc, &req.h, req.replyv.Interface(), sending)
+	server.sendResponse(cc, req.h, req.replyv.Interface(), sending)
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log"
 	"net"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -58,7 +59,7 @@ func TestServerAnswersEveryCodec(t *testing.T) {
 			conn, cc := rawDial(t, addr, ct)
 			for seq := uint64(1); seq <= 3; seq++ {
 				h := &codec.Header{ServiceMethod: "Foo.Sum", Seq: seq}
-				if err := writeFrame(cc, h, Args{int(seq), 10}); err != nil {
+				if err := cc.Write(h, Args{int(seq), 10}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -89,7 +90,7 @@ func TestHandshakeReadsOnlyTheOption(t *testing.T) {
 			packet.Write(optionBytes(t, &Option{MagicNumber: MagicNumber, CodecType: ct}))
 			enc := codec.NewCodecFuncMap[ct](nopCloser{&packet})
 			for seq := uint64(1); seq <= 2; seq++ {
-				if err := writeFrame(enc, &codec.Header{ServiceMethod: "Foo.Sum", Seq: seq}, Args{int(seq), 1}); err != nil {
+				if err := enc.Write(&codec.Header{ServiceMethod: "Foo.Sum", Seq: seq}, Args{int(seq), 1}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -135,7 +136,7 @@ func TestBadHandshakeClosesOnlyThatConnection(t *testing.T) {
 
 			// The server still serves everybody else.
 			good, cc := rawDial(t, addr, codec.GobType)
-			if err := writeFrame(cc, &codec.Header{ServiceMethod: "Foo.Sum", Seq: 7}, Args{3, 4}); err != nil {
+			if err := cc.Write(&codec.Header{ServiceMethod: "Foo.Sum", Seq: 7}, Args{3, 4}); err != nil {
 				t.Fatal(err)
 			}
 			if got := readReplies(t, good, cc, 1); got[7] != 7 {
@@ -169,7 +170,7 @@ func TestMalformedFrameClosesConnection(t *testing.T) {
 			waitForLog(t, logs, "read header")
 
 			good, cc := rawDial(t, addr, ct)
-			if err := writeFrame(cc, &codec.Header{ServiceMethod: "Foo.Sum", Seq: 7}, Args{3, 4}); err != nil {
+			if err := cc.Write(&codec.Header{ServiceMethod: "Foo.Sum", Seq: 7}, Args{3, 4}); err != nil {
 				t.Fatal(err)
 			}
 			if got := readReplies(t, good, cc, 1); got[7] != 7 {
@@ -185,7 +186,7 @@ func TestWrongBodyTypeGetsErrorAndConnectionStaysUsable(t *testing.T) {
 		t.Run(string(ct), func(t *testing.T) {
 			conn, cc := rawDial(t, addr, ct)
 			// Foo.Sum wants Args; send a number.
-			if err := writeFrame(cc, &codec.Header{ServiceMethod: "Foo.Sum", Seq: 1}, 42); err != nil {
+			if err := cc.Write(&codec.Header{ServiceMethod: "Foo.Sum", Seq: 1}, 42); err != nil {
 				t.Fatal(err)
 			}
 			var h codec.Header
@@ -199,7 +200,7 @@ func TestWrongBodyTypeGetsErrorAndConnectionStaysUsable(t *testing.T) {
 			if err := cc.ReadBody(nil); err != nil {
 				t.Fatal(err)
 			}
-			if err := writeFrame(cc, &codec.Header{ServiceMethod: "Foo.Sum", Seq: 2}, Args{1, 1}); err != nil {
+			if err := cc.Write(&codec.Header{ServiceMethod: "Foo.Sum", Seq: 2}, Args{1, 1}); err != nil {
 				t.Fatal(err)
 			}
 			if got := readReplies(t, conn, cc, 1); got[2] != 2 {
@@ -238,7 +239,7 @@ func TestFailedWriteClosesConnection(t *testing.T) {
 
 			var packet bytes.Buffer
 			packet.Write(optionBytes(t, &Option{MagicNumber: MagicNumber, CodecType: ct}))
-			if err := writeFrame(codec.NewCodecFuncMap[ct](nopCloser{&packet}), &codec.Header{ServiceMethod: "Foo.Sum", Seq: 1}, Args{1, 2}); err != nil {
+			if err := codec.NewCodecFuncMap[ct](nopCloser{&packet}).Write(&codec.Header{ServiceMethod: "Foo.Sum", Seq: 1}, Args{1, 2}); err != nil {
 				t.Fatal(err)
 			}
 			_ = clientEnd.SetDeadline(time.Now().Add(5 * time.Second))
@@ -251,6 +252,117 @@ func TestFailedWriteClosesConnection(t *testing.T) {
 				t.Fatal("connection still served after its response could not be written")
 			}
 			waitForLog(t, logs, "write failed on purpose")
+		})
+	}
+}
+
+// Regression: the well-known version waited forever for a peer that
+// connected and said nothing, or only part of its option; each such
+// connection kept a goroutine. Now the handshake has a deadline.
+func TestSilentPeerIsShedAfterHandshakeTimeout(t *testing.T) {
+	server := NewServer()
+	server.HandshakeTimeout = 100 * time.Millisecond
+	addr, logs := startServer(t, server)
+	baseline := runtime.NumGoroutine()
+	for _, sent := range []string{"", `{"MagicNumber":3927900,"Codec`} {
+		var conns []net.Conn
+		for range 20 {
+			conn, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			if _, err := io.WriteString(conn, sent); err != nil {
+				t.Fatal(err)
+			}
+			conns = append(conns, conn)
+		}
+		for _, conn := range conns {
+			expectClosed(t, conn)
+		}
+	}
+	waitForLog(t, logs, "i/o timeout; connection closed")
+	waitGoroutines(t, baseline)
+}
+
+// deadlineConn records the read deadlines ServeConn sets, then reports the
+// peer gone.
+type deadlineConn struct {
+	net.Conn
+	deadlines []time.Time
+}
+
+func (c *deadlineConn) SetReadDeadline(t time.Time) error {
+	c.deadlines = append(c.deadlines, t)
+	return nil
+}
+
+func (c *deadlineConn) Read([]byte) (int, error) { return 0, io.EOF }
+func (c *deadlineConn) Close() error             { return nil }
+
+func TestHandshakeTimeoutDefaultsToTenSeconds(t *testing.T) {
+	server := NewServer()
+	server.logger = log.New(io.Discard, "", 0)
+	conn := new(deadlineConn)
+	start := time.Now()
+	server.ServeConn(conn)
+	if len(conn.deadlines) == 0 {
+		t.Fatal("no read deadline set for the handshake")
+	}
+	if d := conn.deadlines[0].Sub(start); d < DefaultHandshakeTimeout || d > DefaultHandshakeTimeout+time.Second {
+		t.Fatalf("handshake deadline %s after the start, want %s", d, DefaultHandshakeTimeout)
+	}
+}
+
+// A wrong magic number is refused as soon as the option is decoded, not
+// when (if ever) the newline after it arrives.
+func TestWrongMagicNumberIsRefusedBeforeTheNewline(t *testing.T) {
+	server := NewServer()
+	server.HandshakeTimeout = time.Minute // only the magic check can close it in time
+	addr, logs := startServer(t, server)
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, `{"MagicNumber":4660,"CodecType":"application/gob"}`); err != nil {
+		t.Fatal(err)
+	}
+	expectClosed(t, conn)
+	waitForLog(t, logs, "invalid magic number 0x1234")
+}
+
+func TestIdleConnectionIsClosed(t *testing.T) {
+	server := NewServer()
+	server.IdleTimeout = 100 * time.Millisecond
+	if err := server.Register(new(Foo)); err != nil {
+		t.Fatal(err)
+	}
+	addr, logs := startServer(t, server)
+	conn, cc := rawDial(t, addr, codec.JsonType)
+	if err := cc.Write(&codec.Header{ServiceMethod: "Foo.Sum", Seq: 1}, Args{1, 2}); err != nil {
+		t.Fatal(err)
+	}
+	if got := readReplies(t, conn, cc, 1); got[1] != 3 {
+		t.Fatalf("got %v", got)
+	}
+	expectClosed(t, conn) // nothing more is sent: the server hangs up
+	waitForLog(t, logs, "i/o timeout; connection closed")
+}
+
+// Regression: the Error a client put in its request came back in a
+// successful response, where the client took it for a failure.
+func TestRequestErrorIsNotEchoed(t *testing.T) {
+	_, addr, _ := newTestServer(t)
+	for _, ct := range codecTypes {
+		t.Run(string(ct), func(t *testing.T) {
+			conn, cc := rawDial(t, addr, ct)
+			if err := cc.Write(&codec.Header{ServiceMethod: "Foo.Sum", Seq: 1, Error: "injected"}, Args{1, 2}); err != nil {
+				t.Fatal(err)
+			}
+			if got := readReplies(t, conn, cc, 1); got[1] != 3 {
+				t.Fatalf("got %v", got)
+			}
 		})
 	}
 }

@@ -47,9 +47,10 @@ type service struct {
 	method map[string]*methodType
 }
 
-// newService inspects rcvr; methods that do not fit the rules are skipped
-// and each is reported through logf.
-func newService(rcvr any, logf func(string, ...any)) (*service, error) {
+// newService inspects rcvr, to be served as name ("" for the name of its
+// type); methods that do not fit the rules are skipped and each is
+// reported through logf.
+func newService(name string, rcvr any, logf func(string, ...any)) (*service, error) {
 	if rcvr == nil {
 		return nil, fmt.Errorf("geerpc: register: nil receiver")
 	}
@@ -60,13 +61,20 @@ func newService(rcvr any, logf func(string, ...any)) (*service, error) {
 	if s.rcvr.Kind() == reflect.Pointer && s.rcvr.IsNil() {
 		return nil, fmt.Errorf("geerpc: register: nil %s receiver", s.typ)
 	}
-	s.name = reflect.Indirect(s.rcvr).Type().Name()
-	if !token.IsExported(s.name) {
-		return nil, fmt.Errorf("geerpc: register: %q is not an exported type name", s.name)
+	s.name = name
+	if name == "" {
+		s.name = reflect.Indirect(s.rcvr).Type().Name()
+		if !token.IsExported(s.name) {
+			return nil, fmt.Errorf("geerpc: register: %q is not an exported type name", s.name)
+		}
 	}
 	s.registerMethods(logf)
 	if len(s.method) == 0 {
-		return nil, fmt.Errorf("geerpc: register: type %s has no method of the form func(args T, reply *R) error", s.name)
+		hint := ""
+		if reflect.PointerTo(s.typ).NumMethod() > s.typ.NumMethod() {
+			hint = " (hint: pass a pointer to the value: some methods have pointer receivers)"
+		}
+		return nil, fmt.Errorf("geerpc: register: type %s has no method of the form func(args T, reply *R) error%s", s.typ, hint)
 	}
 	return s, nil
 }

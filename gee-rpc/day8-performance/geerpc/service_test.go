@@ -37,6 +37,12 @@ func (unexported) Sum(args Args, reply *int) error { return nil }
 // Empty has no usable method.
 type Empty struct{}
 
+// Bare has its method on the pointer, so only a *Bare can be registered.
+type Bare struct{}
+
+// Sum adds.
+func (*Bare) Sum(args Args, reply *int) error { return nil }
+
 func TestRegisterErrors(t *testing.T) {
 	server := NewServer()
 	server.logger = nil
@@ -51,7 +57,8 @@ func TestRegisterErrors(t *testing.T) {
 		{"nil", nil, "nil receiver"},
 		{"nil pointer", (*Foo)(nil), "nil *geerpc.Foo receiver"},
 		{"unexported", unexported(0), "not an exported type name"},
-		{"no methods", Empty{}, "has no method"},
+		{"no methods", Empty{}, "has no method of the form func(args T, reply *R) error"},
+		{"value of a pointer-method type", Bare{}, "(hint: pass a pointer to the value"},
 		{"duplicate", new(Foo), "service already defined: Foo"},
 	}
 	for _, tc := range cases {
@@ -59,6 +66,47 @@ func TestRegisterErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "geerpc: ") {
 			t.Errorf("%s: err = %v, want %q", tc.name, err, tc.want)
 		}
+	}
+}
+
+// The pointer hint appears only where a pointer would have helped.
+func TestRegisterHintsAtPointerOnlyWhenItHelps(t *testing.T) {
+	server := NewServer()
+	if err := server.Register(Empty{}); err == nil || strings.Contains(err.Error(), "hint") {
+		t.Fatalf("Empty{}: err = %v, want no hint", err)
+	}
+	if err := server.Register(new(Bare)); err != nil {
+		t.Fatalf("*Bare: %v", err)
+	}
+}
+
+func TestRegisterNameServesUnderThatName(t *testing.T) {
+	server, addr, _ := newTestServer(t)
+	if err := server.RegisterName("math.v2", new(Foo)); err != nil {
+		t.Fatal(err)
+	}
+	if err := server.RegisterName("math.v2", new(Foo)); err == nil || !strings.Contains(err.Error(), "already defined: math.v2") {
+		t.Fatalf("second RegisterName: err = %v", err)
+	}
+	if err := server.RegisterName("", new(Foo)); err == nil || !strings.Contains(err.Error(), "no service name") {
+		t.Fatalf("empty name: err = %v", err)
+	}
+	client := dialTest(t, addr, nil)
+	for _, method := range []string{"math.v2.Sum", "Foo.Sum"} {
+		var reply int
+		if err := client.Call(context.Background(), method, Args{1, 2}, &reply); err != nil || reply != 3 {
+			t.Fatalf("%s: %d, %v", method, reply, err)
+		}
+	}
+}
+
+func TestRegisterNameOnDefaultServer(t *testing.T) {
+	// DefaultServer outlives one run of the test (go test -count=2).
+	if err := RegisterName("geerpc.test", new(Foo)); err != nil && !strings.Contains(err.Error(), "already defined") {
+		t.Fatal(err)
+	}
+	if _, _, err := DefaultServer.findService("geerpc.test.Sum"); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -73,7 +121,7 @@ func TestUnknownServiceOrMethodKeepsConnectionUsable(t *testing.T) {
 				{"Bar.Sum", `can't find service "Bar"`},
 				{"Foo.Nope", `can't find method "Foo.Nope"`},
 				{"FooSum", "ill-formed"},
-				{"Foo.Sum.Extra", "ill-formed"},
+				{"Foo.Sum.Extra", `can't find service "Foo.Sum"`},
 			} {
 				var reply int
 				err := client.Call(context.Background(), tc.method, Args{1, 2}, &reply)

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -33,23 +34,6 @@ func newSlowServer(t *testing.T) (addr string, release chan struct{}) {
 		t.Fatal(err)
 	}
 	return addr, slow.release
-}
-
-// waitGoroutines polls until at most max goroutines run, for up to 5 s.
-func waitGoroutines(t *testing.T, max int) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		n := runtime.NumGoroutine()
-		if n <= max {
-			return
-		}
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<16)
-			t.Fatalf("%d goroutines still running, want at most %d:\n%s", n, max, buf[:runtime.Stack(buf, true)])
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 func pendingCount(client *Client) int {
@@ -109,7 +93,7 @@ func TestHandleTimeoutSendsExactlyOneErrorResponse(t *testing.T) {
 	}
 	cc := codec.NewGobCodec(conn)
 	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	if err := writeFrame(cc, &codec.Header{ServiceMethod: "Slow.Wait", Seq: 1}, 1); err != nil {
+	if err := cc.Write(&codec.Header{ServiceMethod: "Slow.Wait", Seq: 1}, 1); err != nil {
 		t.Fatal(err)
 	}
 	var h codec.Header
@@ -125,7 +109,7 @@ func TestHandleTimeoutSendsExactlyOneErrorResponse(t *testing.T) {
 	// Let the method finish late, then ask something else: the next
 	// frame must be the answer to seq 2, not a second answer to seq 1.
 	close(release)
-	if err := writeFrame(cc, &codec.Header{ServiceMethod: "Foo.Sum", Seq: 2}, Args{1, 2}); err != nil {
+	if err := cc.Write(&codec.Header{ServiceMethod: "Foo.Sum", Seq: 2}, Args{1, 2}); err != nil {
 		t.Fatal(err)
 	}
 	h = codec.Header{}
@@ -234,8 +218,8 @@ func blockingHandshake(conn net.Conn, opt *Option) (*Client, error) {
 func TestConnectTimeout(t *testing.T) {
 	addr := hangingListener(t)
 	start := time.Now()
-	_, err := dialTimeout(blockingHandshake, "tcp", addr, &Option{ConnectTimeout: 200 * time.Millisecond})
-	if err == nil || err.Error() != "geerpc: connect timeout: expect within 200ms" {
+	_, err := dialContext(context.Background(), blockingHandshake, "tcp", addr, &Option{ConnectTimeout: 200 * time.Millisecond})
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.HasPrefix(err.Error(), "geerpc: connect: ConnectTimeout 200ms") {
 		t.Fatalf("err = %v", err)
 	}
 	if elapsed := time.Since(start); elapsed > 2*time.Second {
@@ -253,9 +237,168 @@ func TestDialTimeoutDoesNotLeakGoroutines(t *testing.T) {
 	addr := hangingListener(t)
 	baseline := runtime.NumGoroutine()
 	for range 20 {
-		if _, err := dialTimeout(blockingHandshake, "tcp", addr, &Option{ConnectTimeout: 5 * time.Millisecond}); err == nil {
+		if _, err := dialContext(context.Background(), blockingHandshake, "tcp", addr, &Option{ConnectTimeout: 5 * time.Millisecond}); err == nil {
 			t.Fatal("dial did not time out")
 		}
 	}
 	waitGoroutines(t, baseline)
+}
+
+// Regression: the context bounded only the wait for the answer, so a
+// call whose request could not be written (the server stopped reading)
+// blocked in its write long past its deadline.
+func TestCallReturnsAtDeadlineWhenServerStopsReading(t *testing.T) {
+	client := dialTest(t, hangingListener(t), nil)
+	big := make([]byte, 16<<20) // four times what loopback buffers hold
+	err := callWithin(t, 5*time.Second, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		return client.Call(ctx, "Foo.Sum", big, new(int))
+	})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want the deadline", err)
+	}
+	// Half a frame went out: the connection cannot be used any more.
+	waitUnavailable(t, client)
+}
+
+// A call waiting for its turn behind a write that cannot finish returns
+// at its own deadline, and nothing is left behind once the client closes.
+func TestCallQueuedBehindBlockedWriteReturnsAtItsDeadline(t *testing.T) {
+	addr := hangingListener(t)
+	baseline := runtime.NumGoroutine()
+	client, err := Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stuck := make(chan *Call, 1)
+	go func() { // no deadline: this write blocks until the client closes
+		stuck <- client.Go("Foo.Sum", make([]byte, 16<<20), new(int), nil)
+	}()
+	waitPending(t, client, 1)
+	err = callWithin(t, 5*time.Second, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		return client.Call(ctx, "Foo.Sum", Args{1, 2}, new(int))
+	})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want the deadline", err)
+	}
+	if n := pendingCount(client); n != 1 {
+		t.Fatalf("%d calls pending, want only the stuck one", n)
+	}
+	_ = client.Close()
+	if call := waitCall(t, <-stuck); call.Error == nil {
+		t.Fatal("the stuck call succeeded")
+	}
+	waitGoroutines(t, baseline)
+}
+
+// raceConn's writes go through, but each one, once done, cancels the
+// call's context and waits for the cut: the write wins the race.
+type raceConn struct {
+	net.Conn
+	cancel atomic.Pointer[context.CancelFunc]
+	cut    chan struct{}
+}
+
+func (c *raceConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	if cancel := c.cancel.Swap(nil); cancel != nil {
+		(*cancel)()
+		<-c.cut
+	}
+	return n, err
+}
+
+func (c *raceConn) SetWriteDeadline(t time.Time) error {
+	if !t.IsZero() {
+		c.cut <- struct{}{}
+	}
+	return c.Conn.SetWriteDeadline(t)
+}
+
+// A context that ends just after its request was written must not leave
+// the write deadline behind for the calls that come next.
+func TestWriteThatBeatsItsDeadlineLeavesConnectionUsable(t *testing.T) {
+	_, addr, _ := newTestServer(t)
+	inner, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn := &raceConn{Conn: inner, cut: make(chan struct{})}
+	client, err := NewClient(conn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	conn.cancel.Store(&cancel)
+	_ = client.Call(ctx, "Foo.Sum", Args{1, 2}, new(int)) // the answer or ctx's error
+	var reply int
+	if err := callWithin(t, 5*time.Second, func() error {
+		return client.Call(context.Background(), "Foo.Sum", Args{3, 4}, &reply)
+	}); err != nil || reply != 7 {
+		t.Fatalf("next call: %d, %v", reply, err)
+	}
+}
+
+func TestDialContextBoundsDialAndHandshake(t *testing.T) {
+	addr := hangingListener(t)
+	baseline := runtime.NumGoroutine()
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	opt := &Option{ConnectTimeout: time.Minute} // only ctx can end it in time
+	if _, err := dialContext(ctx, blockingHandshake, "tcp", addr, opt); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("deadline: err = %v", err)
+	}
+	ctx, cancel = context.WithCancel(context.Background())
+	cancel()
+	if _, err := DialContext(ctx, "tcp", addr, opt); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled: err = %v", err)
+	}
+	waitGoroutines(t, baseline)
+	client, err := DialContext(context.Background(), "tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = client.Close()
+}
+
+// callWithin runs f and fails the test if it takes longer than limit.
+func callWithin(t *testing.T, limit time.Duration, f func() error) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(limit):
+		t.Fatalf("still blocked after %s", limit)
+		return nil
+	}
+}
+
+// waitPending polls until client has n pending calls, for up to 5 s.
+func waitPending(t *testing.T, client *Client, n int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for pendingCount(client) != n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d calls pending, want %d", pendingCount(client), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// waitUnavailable polls until the client has shut down, for up to 5 s.
+func waitUnavailable(t *testing.T, client *Client) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for client.IsAvailable() {
+		if time.Now().After(deadline) {
+			t.Fatal("client still available")
+		}
+		time.Sleep(time.Millisecond)
+	}
 }

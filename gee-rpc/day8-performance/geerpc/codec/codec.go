@@ -15,8 +15,7 @@ type Header struct {
 }
 
 // Codec reads and writes frames on one connection. ReadHeader and ReadBody
-// are called by one goroutine; Write and Flush must be serialised by the
-// caller.
+// are called by one goroutine; Write must be serialised by the caller.
 type Codec interface {
 	io.Closer
 	ReadHeader(*Header) error
@@ -24,11 +23,9 @@ type Codec interface {
 	// is read and discarded. The body is consumed even when v cannot hold
 	// it, which keeps the stream in step.
 	ReadBody(v any) error
-	// Write encodes one header and one body into the write buffer.
+	// Write encodes one header and one body and sends them together. If
+	// they cannot be sent, the connection is closed.
 	Write(h *Header, body any) error
-	// Flush sends the buffered frames. Frames written by several callers
-	// in a row leave together, in one system call.
-	Flush() error
 }
 
 // NewCodecFunc builds a Codec on top of a connection.

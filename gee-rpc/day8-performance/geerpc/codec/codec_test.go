@@ -2,6 +2,7 @@ package codec
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -28,12 +29,6 @@ func TestCodecRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			if err := cc.Write(&Header{ServiceMethod: "Foo.Sum", Seq: 3, Error: "boom"}, "tail"); err != nil {
-				t.Fatal(err)
-			}
-			if conn.Len() != 0 {
-				t.Fatalf("%d bytes on the wire before Flush", conn.Len())
-			}
-			if err := cc.Flush(); err != nil {
 				t.Fatal(err)
 			}
 
@@ -63,13 +58,33 @@ func TestCodecRoundTrip(t *testing.T) {
 	}
 }
 
+// brokenConn fails every write, like a connection the peer has reset.
+type brokenConn struct{ bufConn }
+
+func (c *brokenConn) Write([]byte) (int, error) { return 0, errors.New("connection reset on purpose") }
+
+// A frame that cannot be sent closes the connection: the buffer keeps the
+// error, so the connection could never send again, and a reader waiting
+// on it for an answer must learn that at once.
+func TestFailedSendClosesConnection(t *testing.T) {
+	for typ, newCodec := range NewCodecFuncMap {
+		t.Run(string(typ), func(t *testing.T) {
+			conn := new(brokenConn)
+			err := newCodec(conn).Write(&Header{ServiceMethod: "Foo.Sum", Seq: 1}, args{1, 2})
+			if err == nil || !strings.Contains(err.Error(), "connection reset on purpose") {
+				t.Fatalf("err = %v, want the write error", err)
+			}
+			if !conn.closed {
+				t.Fatal("connection left open after a failed send")
+			}
+		})
+	}
+}
+
 func TestJsonFramesAreLines(t *testing.T) {
 	conn := new(bufConn)
 	cc := NewJsonCodec(conn)
 	if err := cc.Write(&Header{ServiceMethod: "Foo.Sum", Seq: 5}, args{1, 2}); err != nil {
-		t.Fatal(err)
-	}
-	if err := cc.Flush(); err != nil {
 		t.Fatal(err)
 	}
 	want := `{"ServiceMethod":"Foo.Sum","Seq":5,"Error":""}` + "\n" + `{"A":1,"B":2}` + "\n"
@@ -86,7 +101,7 @@ func TestUnencodableBody(t *testing.T) {
 		if err == nil || !strings.HasPrefix(err.Error(), "geerpc: json encode body") {
 			t.Fatalf("err = %v", err)
 		}
-		if err := cc.Flush(); err != nil || conn.Len() != 0 || conn.closed {
+		if conn.Len() != 0 || conn.closed {
 			t.Fatalf("wrote %q, closed=%v; want nothing written, still open", conn.String(), conn.closed)
 		}
 	})
@@ -98,7 +113,7 @@ func TestUnencodableBody(t *testing.T) {
 			if err == nil || !strings.HasPrefix(err.Error(), "geerpc: gob encode body") {
 				t.Fatalf("%T: err = %v", body, err)
 			}
-			if err := cc.Flush(); err != nil || conn.Len() != 0 || conn.closed {
+			if conn.Len() != 0 || conn.closed {
 				t.Fatalf("%T: wrote %d bytes, closed=%v; want nothing written, still open", body, conn.Len(), conn.closed)
 			}
 		}
@@ -126,9 +141,6 @@ func TestReadBodyIntoNonPointerKeepsStreamInStep(t *testing.T) {
 				if err := cc.Write(&Header{Seq: seq}, args{int(seq), 0}); err != nil {
 					t.Fatal(err)
 				}
-			}
-			if err := cc.Flush(); err != nil {
-				t.Fatal(err)
 			}
 			for _, into := range []any{args{}, (*args)(nil)} {
 				var h Header

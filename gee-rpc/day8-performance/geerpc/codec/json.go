@@ -45,9 +45,10 @@ func (c *JsonCodec) ReadBody(body any) error {
 	return c.dec.Decode(body)
 }
 
-// Write encodes h and body into the buffer. The body is marshalled first so
-// that a body JSON cannot encode never leaves a header without its body in
-// the buffer.
+// Write encodes h and body and sends both with one write. The body is
+// marshalled first so that a body JSON cannot encode never leaves a header
+// without its body on the wire. A failed send closes the connection: the
+// buffer keeps its error, so nothing could be sent on it again.
 func (c *JsonCodec) Write(h *Header, body any) error {
 	b, err := json.Marshal(body)
 	if err != nil {
@@ -57,12 +58,12 @@ func (c *JsonCodec) Write(h *Header, body any) error {
 		return fmt.Errorf("geerpc: json encode header: %w", err)
 	}
 	c.buf.Write(b)
-	return c.buf.WriteByte('\n')
-}
-
-// Flush sends the buffered frames.
-func (c *JsonCodec) Flush() error {
-	return c.buf.Flush()
+	c.buf.WriteByte('\n')
+	if err := c.buf.Flush(); err != nil {
+		_ = c.conn.Close()
+		return fmt.Errorf("geerpc: json send: %w", err)
+	}
+	return nil
 }
 
 // Close closes the connection.

@@ -8,26 +8,30 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"gee-rpc/day8-performance/geerpc"
 )
 
-// The registry's HTTP interface.
+// The registry's HTTP interface and its limits.
 const (
 	DefaultPath    = "/_geerpc_/registry"
 	ServersHeader  = "X-Geerpc-Servers" // GET answer: comma-separated addresses
 	ServerHeader   = "X-Geerpc-Server"  // POST: the address sending a heartbeat
 	DefaultTimeout = 5 * time.Minute
+	MaxServers     = 1000 // most servers listed at a time
 )
 
-// GeeRegistry remembers servers and when each last sent a heartbeat.
+// GeeRegistry remembers servers and when each last sent a heartbeat. It is
+// an http.Handler: mount it at DefaultPath on a mux.
 type GeeRegistry struct {
 	timeout time.Duration
 	now     func() time.Time // time.Now; tests move the clock
-
 	mu      sync.Mutex
 	servers map[string]time.Time // address -> last heartbeat
 }
@@ -35,127 +39,102 @@ type GeeRegistry struct {
 // New returns a registry that forgets a server timeout after its last
 // heartbeat; zero means never.
 func New(timeout time.Duration) *GeeRegistry {
-	return &GeeRegistry{
-		timeout: timeout,
-		now:     time.Now,
-		servers: make(map[string]time.Time),
-	}
+	return &GeeRegistry{timeout: timeout, now: time.Now, servers: make(map[string]time.Time)}
 }
 
-// DefaultGeeRegister is the registry HandleHTTP serves.
-var DefaultGeeRegister = New(DefaultTimeout)
-
-func (r *GeeRegistry) putServer(addr string) {
+// putServer records a heartbeat; a new server is refused if MaxServers live.
+func (r *GeeRegistry) putServer(addr string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.forgetExpired()
+	if _, known := r.servers[addr]; !known && len(r.servers) >= MaxServers {
+		return false
+	}
 	r.servers[addr] = r.now()
+	return true
 }
 
-// aliveServers returns the live servers, sorted, and forgets the others.
+// aliveServers returns the live servers, sorted.
 func (r *GeeRegistry) aliveServers() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	now := r.now()
-	var alive []string
-	for addr, last := range r.servers {
-		if r.timeout == 0 || last.Add(r.timeout).After(now) {
-			alive = append(alive, addr)
-		} else {
-			delete(r.servers, addr)
-		}
-	}
-	slices.Sort(alive)
-	return alive
+	r.forgetExpired()
+	return slices.Sorted(maps.Keys(r.servers))
 }
 
-// ServeHTTP answers GET with the live servers in the X-Geerpc-Servers
-// header, and records a heartbeat for a POST naming its server in
-// X-Geerpc-Server.
+// forgetExpired drops the servers whose heartbeat is too old; r.mu is held.
+func (r *GeeRegistry) forgetExpired() {
+	now := r.now()
+	maps.DeleteFunc(r.servers, func(_ string, last time.Time) bool {
+		return r.timeout > 0 && !last.Add(r.timeout).After(now)
+	})
+}
+
+// ServeHTTP answers GET with the live servers in X-Geerpc-Servers, and
+// records a heartbeat for a POST naming its server in X-Geerpc-Server: 400
+// if that is not a valid address (geerpc.SplitAddr), 503 if it is full.
 func (r *GeeRegistry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	switch req.Method {
 	case http.MethodGet:
 		w.Header().Set(ServersHeader, strings.Join(r.aliveServers(), ","))
 	case http.MethodPost:
-		addr := strings.TrimSpace(req.Header.Get(ServerHeader))
-		if addr == "" || strings.Contains(addr, ",") {
-			http.Error(w, "geerpc: registry: POST needs one address in "+ServerHeader, http.StatusBadRequest)
-			return
+		addr := req.Header.Get(ServerHeader)
+		if _, _, err := geerpc.SplitAddr(addr); err != nil {
+			http.Error(w, "geerpc: registry: "+ServerHeader+" must be tcp@host:port, http@host:port or unix@/path", http.StatusBadRequest)
+		} else if !r.putServer(addr) {
+			http.Error(w, "geerpc: registry: full", http.StatusServiceUnavailable)
 		}
-		r.putServer(addr)
 	default:
 		w.Header().Set("Allow", "GET, POST")
 		http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)
 	}
 }
 
-// HandleHTTP registers the registry at registryPath on
-// http.DefaultServeMux.
-func (r *GeeRegistry) HandleHTTP(registryPath string) {
-	http.Handle(registryPath, r)
-}
-
-// HandleHTTP registers DefaultGeeRegister at DefaultPath.
-func HandleHTTP() {
-	DefaultGeeRegister.HandleHTTP(DefaultPath)
-}
-
 // Heartbeat tells the registry (a URL such as
 // "http://host:port/_geerpc_/registry") that addr is alive, now and then
-// every duration (zero means a minute less than DefaultTimeout), until
-// stop is called. A failed heartbeat is logged and the next one is tried
-// on schedule; each request may take as long as the period, but at least
-// a second and at most ten.
-//
-// A server that beats until its process exits can ignore stop and write
-// registry.Heartbeat(url, addr, 0) as a statement; keep stop to end the
-// heartbeats on a graceful shutdown or in a test.
-func Heartbeat(registry, addr string, duration time.Duration) (stop func()) {
-	if duration <= 0 {
-		duration = DefaultTimeout - time.Minute
+// every period (zero means a minute less than DefaultTimeout), until stop
+// is called. A server that beats until its process exits may ignore stop.
+func Heartbeat(registry, addr string, period time.Duration) (stop func()) {
+	if period <= 0 {
+		period = DefaultTimeout - time.Minute
 	}
-	client := &http.Client{Timeout: min(max(duration, time.Second), 10*time.Second)}
+	// Each request may take the period, but at least 1 s and at most 10 s.
+	client := &http.Client{Timeout: min(max(period, time.Second), 10*time.Second)}
 	ctx, cancel := context.WithCancel(context.Background())
+	sendHeartbeat(ctx, client, registry, addr) // before Heartbeat returns
 	stopped := make(chan struct{})
-	beat := func() {
-		if err := sendHeartbeat(ctx, client, registry, addr); err != nil && ctx.Err() == nil {
-			log.Printf("geerpc: heartbeat for %s: %v (will retry in %s)", addr, err, duration)
-		}
-	}
-	beat() // registered before Heartbeat returns, if the registry is up
 	go func() {
 		defer close(stopped)
-		ticker := time.NewTicker(duration)
+		ticker := time.NewTicker(period)
 		defer ticker.Stop()
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-ticker.C:
-				beat()
+				sendHeartbeat(ctx, client, registry, addr)
 			}
 		}
 	}()
-	return func() {
-		cancel()
-		<-stopped
-	}
+	return func() { cancel(); <-stopped }
 }
 
-func sendHeartbeat(ctx context.Context, client *http.Client, registry, addr string) error {
+// sendHeartbeat posts one heartbeat; a failure is logged, nothing more.
+func sendHeartbeat(ctx context.Context, client *http.Client, registry, addr string) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, registry, nil)
-	if err != nil {
-		return fmt.Errorf("geerpc: heartbeat: %w", err)
+	if err == nil {
+		req.Header.Set(ServerHeader, addr)
+		var resp *http.Response
+		if resp, err = client.Do(req); err == nil {
+			// Drained and closed, or its connection could not be reused.
+			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+			_ = resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				err = fmt.Errorf("registry answered %s", resp.Status)
+			}
+		}
 	}
-	req.Header.Set(ServerHeader, addr)
-	resp, err := client.Do(req)
-	if err != nil {
-		return fmt.Errorf("geerpc: heartbeat: %w", err)
+	if err != nil && ctx.Err() == nil {
+		log.Printf("geerpc: heartbeat for %s: %v (will retry)", addr, err)
 	}
-	// Drain and close, so the connection is reused and nothing leaks.
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	_ = resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("geerpc: heartbeat: registry answered %s", resp.Status)
-	}
-	return nil
 }

@@ -1,9 +1,11 @@
 package registry
 
 import (
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -43,6 +45,68 @@ func TestRegistryHTTP(t *testing.T) {
 	}
 	if resp := do(t, http.MethodPut, ts.URL, "x"); resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Fatalf("PUT: %d", resp.StatusCode)
+	}
+}
+
+// Regression: the registry listed any string up to about 1 MiB, so a few
+// large POSTs made its GET answer too big for a client to read, and one
+// junk entry made every Broadcast fail.
+func TestRegistryRejectsBadAddresses(t *testing.T) {
+	r := New(time.Minute)
+	for _, bad := range []string{
+		"", "127.0.0.1:1", "tcp@127.0.0.1", "http@h:0", "tcp@h:99999", "ftp@h:1", "unix@relative",
+		"tcp@a,b:1", "tcp@h:1 junk", "tcp@h:1\x00", "tcp@" + strings.Repeat("h", 1<<20) + ":1",
+	} {
+		req := httptest.NewRequest(http.MethodPost, DefaultPath, nil)
+		req.Header.Set(ServerHeader, bad)
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, req)
+		if w.Code != http.StatusBadRequest {
+			t.Errorf("POST %.40q: %d, want 400", bad, w.Code)
+		}
+	}
+	for _, good := range []string{"tcp@127.0.0.1:8001", "http@[::1]:80", "unix@/run/geerpc.sock"} {
+		req := httptest.NewRequest(http.MethodPost, DefaultPath, nil)
+		req.Header.Set(ServerHeader, good)
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			t.Errorf("POST %q: %d, want 200", good, w.Code)
+		}
+	}
+	if got := r.aliveServers(); len(got) != 3 {
+		t.Fatalf("listed %q, want only the 3 good ones", got)
+	}
+}
+
+func TestRegistryCapsServers(t *testing.T) {
+	r := New(time.Minute)
+	var mu sync.Mutex
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	r.now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	post := func(addr string) int {
+		req := httptest.NewRequest(http.MethodPost, DefaultPath, nil)
+		req.Header.Set(ServerHeader, addr)
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, req)
+		return w.Code
+	}
+	for i := range MaxServers {
+		if code := post(fmt.Sprintf("tcp@10.0.0.1:%d", i+1)); code != http.StatusOK {
+			t.Fatalf("server %d: %d", i+1, code)
+		}
+	}
+	if code := post("tcp@10.0.0.2:1"); code != http.StatusServiceUnavailable {
+		t.Fatalf("one server too many: %d, want 503", code)
+	}
+	if code := post("tcp@10.0.0.1:1"); code != http.StatusOK {
+		t.Fatalf("a known server's heartbeat: %d, want 200", code)
+	}
+	mu.Lock()
+	now = now.Add(2 * time.Minute) // they all expire
+	mu.Unlock()
+	if code := post("tcp@10.0.0.2:1"); code != http.StatusOK {
+		t.Fatalf("after expiry: %d, want 200", code)
 	}
 }
 

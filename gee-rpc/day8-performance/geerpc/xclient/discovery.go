@@ -4,6 +4,7 @@
 package xclient
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -21,11 +22,8 @@ const (
 
 // String names the mode, as the demos print it.
 func (m SelectMode) String() string {
-	switch m {
-	case RandomSelect:
-		return "random"
-	case RoundRobinSelect:
-		return "round-robin"
+	if m == RandomSelect || m == RoundRobinSelect {
+		return [...]string{"random", "round-robin"}[m]
 	}
 	return fmt.Sprintf("SelectMode(%d)", int(m))
 }
@@ -33,12 +31,13 @@ func (m SelectMode) String() string {
 // ErrNoServers is returned when a Discovery knows no server.
 var ErrNoServers = errors.New("geerpc: no available servers")
 
-// Discovery knows the addresses ("protocol@addr") of the servers.
+// Discovery knows the addresses ("protocol@addr") of the servers. ctx
+// bounds whatever a discovery does to answer, such as asking a registry.
 type Discovery interface {
-	Refresh() error                      // reload the list from its source
-	Update(servers []string) error       // replace the list
-	Get(mode SelectMode) (string, error) // one server
-	GetAll() ([]string, error)           // every server
+	Refresh(ctx context.Context) error                        // reload the list from its source
+	Update(servers []string) error                            // replace the list
+	Get(ctx context.Context, mode SelectMode) (string, error) // one server
+	GetAll(ctx context.Context) ([]string, error)             // every server
 }
 
 // MultiServerDiscovery is a Discovery over a fixed list the user
@@ -48,8 +47,6 @@ type MultiServerDiscovery struct {
 	servers []string
 	index   int // next round-robin position
 }
-
-var _ Discovery = (*MultiServerDiscovery)(nil)
 
 // NewMultiServerDiscovery returns a discovery over servers. Round-robin
 // starts at a random position so that many clients do not all hit the
@@ -62,9 +59,7 @@ func NewMultiServerDiscovery(servers []string) *MultiServerDiscovery {
 }
 
 // Refresh does nothing: the list only changes through Update.
-func (d *MultiServerDiscovery) Refresh() error {
-	return nil
-}
+func (d *MultiServerDiscovery) Refresh(context.Context) error { return nil }
 
 // Update replaces the list of servers.
 func (d *MultiServerDiscovery) Update(servers []string) error {
@@ -75,7 +70,7 @@ func (d *MultiServerDiscovery) Update(servers []string) error {
 }
 
 // Get returns one server chosen by mode.
-func (d *MultiServerDiscovery) Get(mode SelectMode) (string, error) {
+func (d *MultiServerDiscovery) Get(_ context.Context, mode SelectMode) (string, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	n := len(d.servers)
@@ -94,9 +89,12 @@ func (d *MultiServerDiscovery) Get(mode SelectMode) (string, error) {
 	}
 }
 
-// GetAll returns a copy of the list.
-func (d *MultiServerDiscovery) GetAll() ([]string, error) {
+// GetAll returns a copy of the list, or ErrNoServers if it is empty.
+func (d *MultiServerDiscovery) GetAll(context.Context) ([]string, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if len(d.servers) == 0 {
+		return nil, ErrNoServers
+	}
 	return append([]string(nil), d.servers...), nil
 }

@@ -1,6 +1,7 @@
 package xclient
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,23 +12,26 @@ import (
 	"gee-rpc/day8-performance/geerpc/registry"
 )
 
-// defaultUpdateTimeout is how long a copy of the registry's list is used
-// before it is fetched again.
-const defaultUpdateTimeout = 10 * time.Second
+const (
+	defaultUpdateTimeout = 10 * time.Second // how long a copy of the list is used
+	fetchTimeout         = 5 * time.Second  // how long one request to the registry may take
+)
 
-// GeeRegistryDiscovery is a Discovery that gets its list from a
-// GeeRegistry and fetches it again once its copy is older than timeout.
+// GeeRegistryDiscovery gets its list from a GeeRegistry. Once its copy is
+// older than timeout, one fetch runs in the background however many
+// callers find it stale, and they go on with the copy: while the registry
+// is down they keep the last good list. Update sets the list until the
+// next fetch. Only without a list do callers wait for a fetch (or ctx).
 type GeeRegistryDiscovery struct {
 	*MultiServerDiscovery
 	registry   string
 	timeout    time.Duration
 	httpClient *http.Client
-
-	mu         sync.Mutex // guards lastUpdate; never held during HTTP
-	lastUpdate time.Time
+	mu         sync.Mutex    // guards the fields below; never held during HTTP
+	freshUntil time.Time     // zero until there is a list
+	fetching   chan struct{} // closed when the fetch in flight ends; nil if none
+	fetchErr   error         // of the last fetch
 }
-
-var _ Discovery = (*GeeRegistryDiscovery)(nil)
 
 // NewGeeRegistryDiscovery returns a discovery asking the registry at
 // registerAddr (its full URL); timeout zero means 10 seconds.
@@ -35,39 +39,48 @@ func NewGeeRegistryDiscovery(registerAddr string, timeout time.Duration) *GeeReg
 	if timeout == 0 {
 		timeout = defaultUpdateTimeout
 	}
-	return &GeeRegistryDiscovery{
-		MultiServerDiscovery: NewMultiServerDiscovery(nil),
-		registry:             registerAddr,
-		timeout:              timeout,
-		httpClient:           &http.Client{Timeout: timeout},
+	return &GeeRegistryDiscovery{MultiServerDiscovery: NewMultiServerDiscovery(nil),
+		registry: registerAddr, timeout: timeout, httpClient: &http.Client{Timeout: fetchTimeout}}
+}
+
+// Refresh starts a fetch if the copy is stale; it waits only without a list.
+func (d *GeeRegistryDiscovery) Refresh(ctx context.Context) error {
+	d.mu.Lock()
+	if d.fetching == nil && time.Now().After(d.freshUntil) {
+		d.fetching = make(chan struct{})
+		go d.fetch(d.fetching)
 	}
-}
-
-// Update replaces the list and counts it as fresh.
-func (d *GeeRegistryDiscovery) Update(servers []string) error {
-	_ = d.MultiServerDiscovery.Update(servers)
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.lastUpdate = time.Now()
-	return nil
-}
-
-// Refresh fetches the list from the registry if the copy is stale.
-func (d *GeeRegistryDiscovery) Refresh() error {
-	d.mu.Lock()
-	fresh := time.Since(d.lastUpdate) < d.timeout
+	fetching, haveList := d.fetching, !d.freshUntil.IsZero()
 	d.mu.Unlock()
-	if fresh {
+	if haveList {
 		return nil
 	}
-	servers, err := d.fetch()
-	if err != nil {
-		return err
+	select {
+	case <-fetching:
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		return d.fetchErr
+	case <-ctx.Done():
+		return fmt.Errorf("geerpc: registry %s: %w", d.registry, ctx.Err())
 	}
-	return d.Update(servers)
 }
 
-func (d *GeeRegistryDiscovery) fetch() ([]string, error) {
+// fetch asks the registry once, then closes done; a failure keeps any list.
+func (d *GeeRegistryDiscovery) fetch(done chan struct{}) {
+	defer close(done)
+	servers, err := d.ask()
+	if err == nil {
+		_ = d.MultiServerDiscovery.Update(servers)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err == nil || !d.freshUntil.IsZero() {
+		d.freshUntil = time.Now().Add(d.timeout)
+	}
+	d.fetching, d.fetchErr = nil, err
+}
+
+func (d *GeeRegistryDiscovery) ask() ([]string, error) {
 	resp, err := d.httpClient.Get(d.registry)
 	if err != nil {
 		return nil, fmt.Errorf("geerpc: registry %s unreachable: %w", d.registry, err)
@@ -77,27 +90,21 @@ func (d *GeeRegistryDiscovery) fetch() ([]string, error) {
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("geerpc: registry %s answered %s", d.registry, resp.Status)
 	}
-	var servers []string
-	for _, s := range strings.Split(resp.Header.Get(registry.ServersHeader), ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			servers = append(servers, s)
-		}
-	}
-	return servers, nil
+	return strings.FieldsFunc(resp.Header.Get(registry.ServersHeader), func(c rune) bool { return c == ',' || c == ' ' }), nil
 }
 
 // Get refreshes the list if needed and returns one server.
-func (d *GeeRegistryDiscovery) Get(mode SelectMode) (string, error) {
-	if err := d.Refresh(); err != nil {
+func (d *GeeRegistryDiscovery) Get(ctx context.Context, mode SelectMode) (string, error) {
+	if err := d.Refresh(ctx); err != nil {
 		return "", err
 	}
-	return d.MultiServerDiscovery.Get(mode)
+	return d.MultiServerDiscovery.Get(ctx, mode)
 }
 
 // GetAll refreshes the list if needed and returns all of it.
-func (d *GeeRegistryDiscovery) GetAll() ([]string, error) {
-	if err := d.Refresh(); err != nil {
+func (d *GeeRegistryDiscovery) GetAll(ctx context.Context) ([]string, error) {
+	if err := d.Refresh(ctx); err != nil {
 		return nil, err
 	}
-	return d.MultiServerDiscovery.GetAll()
+	return d.MultiServerDiscovery.GetAll(ctx)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"reflect"
 	"sync"
 
@@ -22,8 +21,6 @@ type XClient struct {
 	clients map[string]*geerpc.Client
 	closed  bool
 }
-
-var _ io.Closer = (*XClient)(nil)
 
 // ErrClosed is returned by calls on a closed XClient.
 var ErrClosed = errors.New("geerpc: xclient is closed")
@@ -48,25 +45,19 @@ func (xc *XClient) Close() error {
 
 // dial returns the client for rpcAddr, dialing a new one if there is none
 // or the old one broke. The dial happens without the lock, so a slow
-// server does not hold up calls to the others.
-func (xc *XClient) dial(rpcAddr string) (*geerpc.Client, error) {
+// server does not hold up calls to the others, and within ctx, the call's.
+func (xc *XClient) dial(ctx context.Context, rpcAddr string) (*geerpc.Client, error) {
 	xc.mu.Lock()
-	if xc.closed {
-		xc.mu.Unlock()
+	client, closed := xc.clients[rpcAddr], xc.closed
+	xc.mu.Unlock()
+	if closed {
 		return nil, ErrClosed
 	}
-	client := xc.clients[rpcAddr]
-	if client != nil && !client.IsAvailable() {
-		_ = client.Close()
-		delete(xc.clients, rpcAddr)
-		client = nil
-	}
-	xc.mu.Unlock()
-	if client != nil {
+	if client != nil && client.IsAvailable() {
 		return client, nil
 	}
-
-	client, err := geerpc.XDial(rpcAddr, xc.opt)
+	// None yet, or a broken one (its connection is closed already).
+	client, err := geerpc.XDialContext(ctx, rpcAddr, xc.opt)
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +78,7 @@ func (xc *XClient) dial(rpcAddr string) (*geerpc.Client, error) {
 }
 
 func (xc *XClient) call(ctx context.Context, rpcAddr, serviceMethod string, args, reply any) error {
-	client, err := xc.dial(rpcAddr)
+	client, err := xc.dial(ctx, rpcAddr)
 	if err != nil {
 		return err
 	}
@@ -96,7 +87,7 @@ func (xc *XClient) call(ctx context.Context, rpcAddr, serviceMethod string, args
 
 // Call invokes serviceMethod on one server chosen by the select mode.
 func (xc *XClient) Call(ctx context.Context, serviceMethod string, args, reply any) error {
-	rpcAddr, err := xc.d.Get(xc.mode)
+	rpcAddr, err := xc.d.Get(ctx, xc.mode)
 	if err != nil {
 		return err
 	}
@@ -104,9 +95,9 @@ func (xc *XClient) Call(ctx context.Context, serviceMethod string, args, reply a
 }
 
 // Broadcast invokes serviceMethod on every server at once. It returns the
-// first error and cancels the calls still running; without an error it
-// fills reply (a pointer, or nil to ignore replies) from one of the
-// servers.
+// first error and cancels the calls still running, dials included, which
+// end at once; without an error it fills reply (a pointer, or nil to
+// ignore replies) from one of the servers.
 func (xc *XClient) Broadcast(ctx context.Context, serviceMethod string, args, reply any) error {
 	var replyType reflect.Type
 	if reply != nil {
@@ -116,14 +107,10 @@ func (xc *XClient) Broadcast(ctx context.Context, serviceMethod string, args, re
 		}
 		replyType = rv.Elem().Type()
 	}
-	servers, err := xc.d.GetAll()
+	servers, err := xc.d.GetAll(ctx)
 	if err != nil {
 		return err
 	}
-	if len(servers) == 0 {
-		return ErrNoServers
-	}
-
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // always released, whatever happens below
 
@@ -135,8 +122,7 @@ func (xc *XClient) Broadcast(ctx context.Context, serviceMethod string, args, re
 	)
 	for _, rpcAddr := range servers {
 		wg.Go(func() {
-			// Each call decodes into its own value: the servers
-			// answer concurrently.
+			// A reply value per call: the servers answer concurrently.
 			var clonedReply any
 			if replyType != nil {
 				clonedReply = reflect.New(replyType).Interface()

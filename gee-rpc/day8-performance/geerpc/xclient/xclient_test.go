@@ -102,12 +102,13 @@ func startNode(t *testing.T, name string) (rpcAddr string, node *Node, lis *trac
 }
 
 func TestSelectModes(t *testing.T) {
+	ctx := context.Background()
 	servers := []string{"a", "b", "c"}
 	d := NewMultiServerDiscovery(servers)
-	first, _ := d.Get(RoundRobinSelect)
+	first, _ := d.Get(ctx, RoundRobinSelect)
 	seen := []string{first}
 	for range 5 {
-		s, err := d.Get(RoundRobinSelect)
+		s, err := d.Get(ctx, RoundRobinSelect)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -124,7 +125,7 @@ func TestSelectModes(t *testing.T) {
 
 	counts := map[string]int{}
 	for range 300 {
-		s, _ := d.Get(RandomSelect)
+		s, _ := d.Get(ctx, RandomSelect)
 		counts[s]++
 	}
 	for _, s := range servers {
@@ -133,16 +134,16 @@ func TestSelectModes(t *testing.T) {
 		}
 	}
 
-	if _, err := d.Get(SelectMode(9)); err == nil {
+	if _, err := d.Get(ctx, SelectMode(9)); err == nil {
 		t.Fatal("unknown select mode accepted")
 	}
 	_ = d.Update([]string{"z"})
-	if s, _ := d.Get(RoundRobinSelect); s != "z" {
+	if s, _ := d.Get(ctx, RoundRobinSelect); s != "z" {
 		t.Fatalf("after Update got %s", s)
 	}
-	all, _ := d.GetAll()
+	all, _ := d.GetAll(ctx)
 	all[0] = "changed"
-	if s, _ := d.Get(RandomSelect); s != "z" {
+	if s, _ := d.Get(ctx, RandomSelect); s != "z" {
 		t.Fatal("GetAll did not return a copy")
 	}
 }
@@ -293,6 +294,62 @@ func TestSlowDialDoesNotBlockOtherCalls(t *testing.T) {
 	hangUp() // now let the stuck dial fail
 	if err := <-stuck; err == nil || !strings.Contains(err.Error(), "read CONNECT response") {
 		t.Fatalf("slow dial: %v", err)
+	}
+}
+
+// Regression: XClient dialed without the call's context, so a server that
+// took the CONNECT and never answered held the call for the whole
+// ConnectTimeout (10 s by default), whatever its deadline.
+func TestCallDialsWithinItsContext(t *testing.T) {
+	hang, _, _ := hangingHTTP(t)
+	xc := NewXClient(NewMultiServerDiscovery([]string{hang}), RandomSelect, &geerpc.Option{ConnectTimeout: time.Minute})
+	defer xc.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- xc.Call(ctx, "Node.Name", 0, new(string)) }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("err = %v, want the deadline", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Call still dialing long after its deadline")
+	}
+}
+
+// Regression: Broadcast waited for a dial that could not finish although
+// another server had failed long before.
+func TestBroadcastReturnsOnFirstErrorWithoutWaitingForDials(t *testing.T) {
+	hang, accepted, _ := hangingHTTP(t)
+	a, _, _ := startNode(t, "a")
+	baseline := runtime.NumGoroutine()
+	xc := NewXClient(NewMultiServerDiscovery([]string{hang, a}), RandomSelect, &geerpc.Option{ConnectTimeout: time.Minute})
+	done := make(chan error, 1)
+	go func() { done <- xc.Broadcast(context.Background(), "Node.FailOn", "a", new(string)) }()
+	<-accepted // the dial to hang has started; a fails at once
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "node a: failing on purpose") {
+			t.Fatalf("err = %v, want a's error", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Broadcast still waits for the hanging dial")
+	}
+	_ = xc.Close()
+	waitGoroutines(t, baseline)
+}
+
+// waitGoroutines polls until at most max goroutines run, for up to 5 s.
+func waitGoroutines(t *testing.T, max int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > max {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<16)
+			t.Fatalf("%d goroutines, want at most %d:\n%s", runtime.NumGoroutine(), max, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 
