@@ -137,13 +137,19 @@ func (engine *Engine) Run(addr string) error {
 func (engine *Engine) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	c := engine.pool.Get().(*Context)
 	c.reset(w, req)
+	engine.serve(c)
+	engine.pool.Put(c)
+}
+
+// serve runs the middleware of the groups c.Path lies in and the route.
+func (engine *Engine) serve(c *Context) {
 	for _, group := range engine.groups {
-		if inGroup(c.Path, group.prefix) {
+		// A group without middleware has nothing to add: skip the path check.
+		if len(group.middlewares) > 0 && inGroup(c.Path, group.prefix) {
 			c.handlers = append(c.handlers, group.middlewares...)
 		}
 	}
 	engine.router.handle(c)
-	engine.pool.Put(c)
 }
 
 // inGroup reports whether path lies under the group prefix, comparing whole

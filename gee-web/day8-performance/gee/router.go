@@ -17,18 +17,17 @@ type router struct {
 type methodTree struct {
 	method string
 	root   *node
-	exact  map[string]*node // routes without parameters, by pattern
 }
 
 func newRouter() *router {
 	return &router{}
 }
 
-// tree returns the trie of method, or nil.
-func (r *router) tree(method string) *methodTree {
+// root returns the trie of method, or nil.
+func (r *router) root(method string) *node {
 	for i := range r.trees {
 		if r.trees[i].method == method {
-			return &r.trees[i]
+			return r.trees[i].root
 		}
 	}
 	return nil
@@ -45,29 +44,20 @@ func (r *router) addRoute(method string, pattern string, handler HandlerFunc) {
 		panic(fmt.Sprintf("gee: nil handler for %s %s", method, pattern))
 	}
 	checkPattern(method, pattern)
-	tree := r.tree(method)
-	if tree == nil {
-		r.trees = append(r.trees, methodTree{method: method, root: &node{}, exact: map[string]*node{}})
-		tree = &r.trees[len(r.trees)-1]
+	root := r.root(method)
+	if root == nil {
+		root = &node{}
+		r.trees = append(r.trees, methodTree{method, root})
 	}
-	n := tree.root.insert(method, pattern, handler)
-	if !strings.ContainsAny(pattern, ":*") {
-		// A path spelled exactly like a static pattern can only match that
-		// route (static segments win everywhere), so one map lookup does.
-		tree.exact[pattern] = n
-	}
+	root.insert(method, pattern, handler)
 }
 
 // getRoute finds the route for method and path, appending its parameters to
 // params. A HEAD request with no HEAD route is served by the GET route, as
 // net/http's ServeMux does (net/http sends the headers, drops the body).
-// It allocates nothing when params has room.
 func (r *router) getRoute(method string, path string, params *[]routeParam) *node {
-	if tree := r.tree(method); tree != nil {
-		if n, ok := tree.exact[path]; ok {
-			return n
-		}
-		if n := tree.root.search(path, params); n != nil {
+	if root := r.root(method); root != nil {
+		if n := root.search(path, params); n != nil {
 			return n
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -215,24 +216,88 @@ func TestWrongMethodIs405WithAllow(t *testing.T) {
 	}
 }
 
-// Static patterns are found through a map first; that shortcut must pick
-// exactly the route the trie walk picks.
-func TestExactStaticShortcutAgreesWithTrie(t *testing.T) {
-	r := newRouter()
-	patterns := append([]string{"/a//b", "/trailing/", "/users/:id/new"}, demoPatterns...)
-	for _, pattern := range patterns {
-		r.addRoute("GET", pattern, func(*Context) {})
+// plainSearch is day7's search, recursive and cutting each segment out
+// before comparing it: the reference this chapter's faster search must agree
+// with, route for route and parameter for parameter.
+func (n *node) plainSearch(path string, params *[]routeParam) *node {
+	part, rest := nextSegment(path)
+	if part == "" {
+		if n.handler != nil {
+			return n
+		}
+		return nil
 	}
-	tree := r.tree("GET")
-	paths := append([]string{"/a//b", "/a/b", "/trailing/", "/trailing", "/users/new", "/users/new/", "/users/7/new", "/x"}, patterns...)
-	for _, path := range paths {
-		var viaRouter, viaTrie []routeParam
-		got := r.getRoute("GET", path, &viaRouter)
-		want := tree.root.search(path, &viaTrie)
-		if got != want || len(viaRouter) != len(viaTrie) {
-			t.Errorf("%s: router found %v with %v, trie %v with %v", path, got, viaRouter, want, viaTrie)
+	for _, c := range n.children {
+		if c.part == part {
+			if found := c.plainSearch(rest, params); found != nil {
+				return found
+			}
+			break
 		}
 	}
+	if n.param != nil {
+		mark := len(*params)
+		*params = append(*params, routeParam{key: n.param.part[1:], value: part})
+		if found := n.param.plainSearch(rest, params); found != nil {
+			return found
+		}
+		*params = (*params)[:mark]
+	}
+	if n.wildcard != nil {
+		*params = append(*params, routeParam{key: n.wildcard.part[1:], value: strings.TrimLeft(path, "/")})
+		return n.wildcard
+	}
+	return nil
+}
+
+var agreementPatterns = append([]string{
+	"/a/:x/b/:y", "/a/*rest", "/src/*path", "/src/:file", "/users/:id/new",
+	"/user", "/users", "/u/:id", "/us/:id/x", "/hello/:name/x/:y", "/ab/c", "/abc/:d",
+}, demoPatterns...)
+
+func agreementRoot(t testing.TB) *node {
+	r := newRouter()
+	for _, pattern := range agreementPatterns {
+		r.addRoute("GET", pattern, func(*Context) {})
+	}
+	return r.root("GET")
+}
+
+// checkAgreement compares both searches on path; a search that finds
+// nothing must leave params as it found them.
+func checkAgreement(t testing.TB, root *node, path string) {
+	before := []routeParam{{"outer", "kept"}}
+	fast := append([]routeParam(nil), before...)
+	plain := append([]routeParam(nil), before...)
+	got, want := root.search(path, &fast), root.plainSearch(path, &plain)
+	if want == nil {
+		plain = before
+	}
+	if got != want || !slices.Equal(fast, plain) {
+		t.Errorf("%q: search found %v with %v, the plain walk %v with %v", path, got, fast, want, plain)
+	}
+}
+
+func TestSearchAgreesWithThePlainWalk(t *testing.T) {
+	root := agreementRoot(t)
+	paths := []string{"", "/", "//", "/a/1/b/2", "/a/1/b", "/a/1/c/2", "/a/1/b/2/3", "/src/a.go", "/src/a/b.go",
+		"/users/new", "/users/new/", "/users/7/new", "/users/new/new", "/user", "/user/", "/users", "/use",
+		"/u/1", "/us/1/x", "/us/1", "/hello/x/x/y", "/hello/x/x", "/hello/b/c", "/hello/b/c/d", "/ab/c", "/abc/x",
+		"/ab", "/abc", "//hello//b//c//", "/assets", "/assets/", "/files/d", "/files/d/", "/nothing/here"}
+	for _, pattern := range agreementPatterns {
+		paths = append(paths, pattern, strings.ReplaceAll(pattern, ":", "v"), pattern+"/more")
+	}
+	for _, path := range paths {
+		checkAgreement(t, root, path)
+	}
+}
+
+func FuzzSearchAgreesWithThePlainWalk(f *testing.F) {
+	root := agreementRoot(f)
+	for _, seed := range []string{"/a/1/b/2", "/users/new/new", "//hello//b//c//", "/us/1/x", "/src/a/b.go"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, path string) { checkAgreement(t, root, path) })
 }
 
 func TestLookupDoesNotAllocate(t *testing.T) {
@@ -415,3 +480,36 @@ func benchmarkLookup(b *testing.B, path string) {
 func BenchmarkLookupStatic(b *testing.B)   { benchmarkLookup(b, "/hello/b/c") }
 func BenchmarkLookupParam(b *testing.B)    { benchmarkLookup(b, "/users/42/profile") }
 func BenchmarkLookupWildcard(b *testing.B) { benchmarkLookup(b, "/assets/css/site.css") }
+
+// discardWriter is a ResponseWriter that keeps nothing, so that the
+// allocation test below counts the framework's allocations only.
+type discardWriter struct{ header http.Header }
+
+func (d *discardWriter) Header() http.Header         { return d.header }
+func (d *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (d *discardWriter) WriteHeader(int)             {}
+
+// Once the Context has served a request or two, serving a route allocates
+// nothing: the pooled Context keeps its writer, its parameter slice and its
+// handler slice. (The pool itself is left out: under the race detector it
+// drops a quarter of what it is given on purpose.)
+func TestServingARouteDoesNotAllocate(t *testing.T) {
+	engine := New()
+	for _, pattern := range demoPatterns {
+		engine.GET(pattern, func(*Context) {})
+	}
+	w := &discardWriter{header: http.Header{}}
+	c := &Context{engine: engine}
+	for _, target := range []string{"/hello/b/c", "/users/42/profile", "/files/x/y/z", "/assets/css/site.css"} {
+		for _, method := range []string{"GET", "HEAD"} {
+			req := httptest.NewRequest(method, target, nil)
+			allocs := testing.AllocsPerRun(100, func() {
+				c.reset(w, req)
+				engine.serve(c)
+			})
+			if allocs != 0 {
+				t.Errorf("%s %s: %v allocations, want 0", method, target, allocs)
+			}
+		}
+	}
+}

@@ -34,13 +34,9 @@ type routeParam struct {
 // without allocating: "/a//b/c" gives "a" and "/b/c". Empty segments are
 // skipped, so "/hello/" and "//hello" match the route "/hello".
 func nextSegment(path string) (segment, rest string) {
-	for len(path) > 0 && path[0] == '/' {
-		path = path[1:]
-	}
-	for i := 0; i < len(path); i++ {
-		if path[i] == '/' {
-			return path[:i], path[i:]
-		}
+	path = strings.TrimLeft(path, "/")
+	if i := strings.IndexByte(path, '/'); i >= 0 {
+		return path[:i], path[i:]
 	}
 	return path, ""
 }
@@ -70,7 +66,7 @@ func checkPattern(method, pattern string) {
 // trie rooted at n. It panics, naming both patterns, when the new route is
 // ambiguous with an existing one; such a clash is found on a node that
 // already exists, so it leaves no new nodes behind either.
-func (n *node) insert(method, pattern string, handler HandlerFunc) *node {
+func (n *node) insert(method, pattern string, handler HandlerFunc) {
 	for rest := pattern; ; {
 		var part string
 		part, rest = nextSegment(rest)
@@ -84,7 +80,6 @@ func (n *node) insert(method, pattern string, handler HandlerFunc) *node {
 	}
 	n.pattern = pattern
 	n.handler = handler
-	return n
 }
 
 // child returns n's child for part, creating it if needed.
@@ -118,35 +113,71 @@ func (n *node) child(method, pattern, part string) *node {
 // to params. Static segments win over :param, which wins over *wildcard; if
 // the static branch dead-ends further down, search backtracks and tries the
 // parameter branch, so "/users/new" and "/users/:id/edit" coexist.
+//
+// For speed it recurses only where there is a branch to come back to, and
+// walks down in a loop where there is none; a walk that dead-ends removes
+// the parameters it appended.
 func (n *node) search(path string, params *[]routeParam) *node {
-	part, rest := nextSegment(path)
-	if part == "" {
-		if n.handler != nil {
-			return n
+	start := len(*params)
+	for {
+		for len(path) > 0 && path[0] == '/' {
+			path = path[1:]
 		}
-		return nil
-	}
-	// indices lets the scan compare one byte per child instead of a string.
-	for i := 0; i < len(n.indices); i++ {
-		if n.indices[i] == part[0] && n.children[i].part == part {
-			if found := n.children[i].search(rest, params); found != nil {
-				return found
+		if path == "" {
+			if n.handler != nil {
+				return n
 			}
 			break
 		}
-	}
-	if n.param != nil {
-		mark := len(*params)
-		*params = append(*params, routeParam{key: n.param.part[1:], value: part})
-		if found := n.param.search(rest, params); found != nil {
-			return found
+		if c, end := n.staticChild(path); c != nil {
+			if n.param == nil && n.wildcard == nil {
+				n, path = c, path[end:] // nothing to come back to
+				continue
+			}
+			if found := c.search(path[end:], params); found != nil {
+				return found
+			}
 		}
-		*params = (*params)[:mark]
+		if n.param != nil {
+			end := 0
+			for end < len(path) && path[end] != '/' {
+				end++
+			}
+			*params = append(*params, routeParam{key: n.param.part[1:], value: path[:end]})
+			if n.wildcard == nil {
+				n, path = n.param, path[end:] // nothing to come back to
+				continue
+			}
+			if found := n.param.search(path[end:], params); found != nil {
+				return found
+			}
+			*params = (*params)[:len(*params)-1]
+		}
+		if n.wildcard != nil {
+			// The wildcard takes the rest of the path, from this segment on.
+			*params = append(*params, routeParam{key: n.wildcard.part[1:], value: path})
+			return n.wildcard
+		}
+		break
 	}
-	if n.wildcard != nil {
-		// The wildcard takes the rest of the path, from this segment on.
-		*params = append(*params, routeParam{key: n.wildcard.part[1:], value: strings.TrimLeft(path, "/")})
-		return n.wildcard
-	}
+	*params = (*params)[:start]
 	return nil
+}
+
+// staticChild returns the static child whose part begins path and ends at a
+// '/' or at the end of path, and the length of that part. It compares in
+// place, without cutting the segment out first, and indices rules out most
+// children by their first byte.
+func (n *node) staticChild(path string) (*node, int) {
+	for i := 0; i < len(n.indices); i++ {
+		if n.indices[i] != path[0] {
+			continue
+		}
+		c := n.children[i]
+		end := len(c.part)
+		if len(path) >= end && (len(path) == end || path[end] == '/') && path[:end] == c.part {
+			return c, end
+		}
+	}
+	return nil, 0
 }
