@@ -3,14 +3,17 @@ package bench
 import (
 	"database/sql"
 	"fmt"
+	"iter"
 	"strconv"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
-	"gee-orm/day7-migrate/geeorm"
-	"gee-orm/day7-migrate/geeorm/log"
+	geeorm7 "gee-orm/day7-migrate/geeorm"
+	log7 "gee-orm/day7-migrate/geeorm/log"
+	"gee-orm/day8-performance/geeorm"
+	"gee-orm/day8-performance/geeorm/log"
 
 	"github.com/jmoiron/sqlx"
 	_ "github.com/mattn/go-sqlite3"
@@ -89,24 +92,55 @@ func cpuTime() time.Duration {
 }
 
 type impls struct {
-	gee  *geeorm.Engine
-	raw  *sql.DB
-	sqlx *sqlx.DB
-	gorm *gorm.DB
+	gee, geeDay7 geeCalls
+	raw          *sql.DB
+	sqlx         *sqlx.DB
+	gorm         *gorm.DB
 }
 
-// open gives every implementation its own seeded database.
-func open(tb testing.TB) impls {
-	tb.Helper()
-	log.SetLevel(log.Disabled)
-	var im impls
-	var err error
+// geeCalls are the four cases' calls on one chapter's engine; day7 and
+// day8 are different packages with the same API.
+type geeCalls struct {
+	insert func(it *Item) error
+	first  func(id int64, it *Item) error
+	find   func(items *[]Item, limit int) error
+	update func(id int64, name string) (int64, error)
+	close  func() error
+}
 
+func day8Calls(e *geeorm.Engine) geeCalls {
+	return geeCalls{
+		insert: func(it *Item) error { _, err := e.NewSession().Insert(it); return err },
+		first:  func(id int64, it *Item) error { return e.NewSession().Where(`"ID" = ?`, id).First(it) },
+		find:   func(items *[]Item, limit int) error { return e.NewSession().Limit(limit).Find(items) },
+		update: func(id int64, name string) (int64, error) {
+			return e.NewSession().Model(&Item{}).Where(`"ID" = ?`, id).Update("Name", name)
+		},
+		close: e.Close,
+	}
+}
+
+func day7Calls(e *geeorm7.Engine) geeCalls {
+	return geeCalls{
+		insert: func(it *Item) error { _, err := e.NewSession().Insert(it); return err },
+		first:  func(id int64, it *Item) error { return e.NewSession().Where(`"ID" = ?`, id).First(it) },
+		find:   func(items *[]Item, limit int) error { return e.NewSession().Limit(limit).Find(items) },
+		update: func(id int64, name string) (int64, error) {
+			return e.NewSession().Model(&Item{}).Where(`"ID" = ?`, id).Update("Name", name)
+		},
+		close: e.Close,
+	}
+}
+
+// openGee gives a chapter's engine its own seeded shared-cache database.
+func openGee(tb testing.TB, open func(dsn string) (geeCalls, error)) geeCalls {
+	tb.Helper()
 	dsn := memoryDSN()
-	if im.gee, err = geeorm.NewEngine("sqlite3", dsn); err != nil {
+	calls, err := open(dsn)
+	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() { im.gee.Close() })
+	tb.Cleanup(func() { calls.close() })
 	// geeorm has no access to its pool; a second handle seeds the same shared database.
 	seeder, err := sql.Open("sqlite3", dsn)
 	if err != nil {
@@ -114,6 +148,37 @@ func open(tb testing.TB) impls {
 	}
 	seed(tb, seeder)
 	seeder.Close() // the engine's connection keeps the shared database alive
+	return calls
+}
+
+// ours is day8 and day7, under their sub-benchmark names, in that order.
+func (im impls) ours() iter.Seq2[string, geeCalls] {
+	return func(yield func(string, geeCalls) bool) {
+		_ = yield("gee", im.gee) && yield("gee-day7", im.geeDay7)
+	}
+}
+
+// open gives every implementation its own seeded database.
+func open(tb testing.TB) impls {
+	tb.Helper()
+	log.SetLevel(log.Disabled)
+	log7.SetLevel(log7.Disabled)
+	var im impls
+	var err error
+	im.gee = openGee(tb, func(dsn string) (geeCalls, error) {
+		e, err := geeorm.NewEngine("sqlite3", dsn)
+		if err != nil {
+			return geeCalls{}, err
+		}
+		return day8Calls(e), nil
+	})
+	im.geeDay7 = openGee(tb, func(dsn string) (geeCalls, error) {
+		e, err := geeorm7.NewEngine("sqlite3", dsn)
+		if err != nil {
+			return geeCalls{}, err
+		}
+		return day7Calls(e), nil
+	})
 
 	if im.raw, err = sql.Open("sqlite3", memoryDSN()); err != nil {
 		tb.Fatal(err)
@@ -146,18 +211,21 @@ func open(tb testing.TB) impls {
 func BenchmarkInsertOne(b *testing.B) {
 	im := open(b)
 	// Sub-benchmark functions run more than once; ids keep growing across runs.
-	var nextGee, nextSQL, nextSqlx, nextGorm int64 = seedRows, seedRows, seedRows, seedRows
-	b.Run("gee", func(b *testing.B) {
-		b.ReportAllocs()
-		defer reportCPU(b)()
-		for b.Loop() {
-			nextGee++
-			it := newItem(nextGee)
-			if _, err := im.gee.NewSession().Insert(&it); err != nil {
-				b.Fatal(err)
+	var nextGee, nextDay7, nextSQL, nextSqlx, nextGorm int64 = seedRows, seedRows, seedRows, seedRows, seedRows
+	next := map[string]*int64{"gee": &nextGee, "gee-day7": &nextDay7}
+	for name, calls := range im.ours() {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			defer reportCPU(b)()
+			for b.Loop() {
+				*next[name]++
+				it := newItem(*next[name])
+				if err := calls.insert(&it); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-	})
+		})
+	}
 	b.Run("sql", func(b *testing.B) {
 		b.ReportAllocs()
 		defer reportCPU(b)()
@@ -196,16 +264,18 @@ func BenchmarkInsertOne(b *testing.B) {
 func BenchmarkReadOneByID(b *testing.B) {
 	im := open(b)
 	id := func(i int) int64 { return int64(i%seedRows + 1) }
-	b.Run("gee", func(b *testing.B) {
-		b.ReportAllocs()
-		defer reportCPU(b)()
-		for i := 0; b.Loop(); i++ {
-			var it Item
-			if err := im.gee.NewSession().Where(`"ID" = ?`, id(i)).First(&it); err != nil || it.ID != id(i) {
-				b.Fatal(it.ID, err)
+	for name, calls := range im.ours() {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			defer reportCPU(b)()
+			for i := 0; b.Loop(); i++ {
+				var it Item
+				if err := calls.first(id(i), &it); err != nil || it.ID != id(i) {
+					b.Fatal(it.ID, err)
+				}
 			}
-		}
-	})
+		})
+	}
 	b.Run("sql", func(b *testing.B) {
 		b.ReportAllocs()
 		defer reportCPU(b)()
@@ -242,16 +312,18 @@ func BenchmarkReadOneByID(b *testing.B) {
 
 func BenchmarkRead100(b *testing.B) {
 	im := open(b)
-	b.Run("gee", func(b *testing.B) {
-		b.ReportAllocs()
-		defer reportCPU(b)()
-		for b.Loop() {
-			var items []Item
-			if err := im.gee.NewSession().Limit(seedRows).Find(&items); err != nil || len(items) != seedRows {
-				b.Fatal(len(items), err)
+	for name, calls := range im.ours() {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			defer reportCPU(b)()
+			for b.Loop() {
+				var items []Item
+				if err := calls.find(&items, seedRows); err != nil || len(items) != seedRows {
+					b.Fatal(len(items), err)
+				}
 			}
-		}
-	})
+		})
+	}
 	b.Run("sql", func(b *testing.B) {
 		b.ReportAllocs()
 		defer reportCPU(b)()
@@ -298,16 +370,18 @@ func BenchmarkRead100(b *testing.B) {
 func BenchmarkUpdateOne(b *testing.B) {
 	im := open(b)
 	id := func(i int) int64 { return int64(i%seedRows + 1) }
-	b.Run("gee", func(b *testing.B) {
-		b.ReportAllocs()
-		defer reportCPU(b)()
-		for i := 0; b.Loop(); i++ {
-			n, err := im.gee.NewSession().Model(&Item{}).Where(`"ID" = ?`, id(i)).Update("Name", "renamed")
-			if err != nil || n != 1 {
-				b.Fatal(n, err)
+	for name, calls := range im.ours() {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			defer reportCPU(b)()
+			for i := 0; b.Loop(); i++ {
+				n, err := calls.update(id(i), "renamed")
+				if err != nil || n != 1 {
+					b.Fatal(n, err)
+				}
 			}
-		}
-	})
+		})
+	}
 	b.Run("sql", func(b *testing.B) {
 		b.ReportAllocs()
 		defer reportCPU(b)()
@@ -350,8 +424,11 @@ func BenchmarkUpdateOne(b *testing.B) {
 // checks they read the same rows, so the benchmarks compare equal work.
 func TestImplementationsAgree(t *testing.T) {
 	im := open(t)
-	var gee, viaGorm Item
-	if err := im.gee.NewSession().Where(`"ID" = ?`, 7).First(&gee); err != nil {
+	var gee, geeDay7, viaGorm Item
+	if err := im.gee.first(7, &gee); err != nil {
+		t.Fatal(err)
+	}
+	if err := im.geeDay7.first(7, &geeDay7); err != nil {
 		t.Fatal(err)
 	}
 	if err := im.gorm.First(&viaGorm, 7).Error; err != nil {
@@ -361,7 +438,7 @@ func TestImplementationsAgree(t *testing.T) {
 	if err := im.sqlx.Get(&viaSqlx, selectSQL+` WHERE "ID" = ?`, 7); err != nil {
 		t.Fatal(err)
 	}
-	if want := newItem(7); gee != want || viaGorm != want || viaSqlx != want {
-		t.Fatalf("row 7: gee %+v, gorm %+v, sqlx %+v; want %+v", gee, viaGorm, viaSqlx, want)
+	if want := newItem(7); gee != want || geeDay7 != want || viaGorm != want || viaSqlx != want {
+		t.Fatalf("row 7: gee %+v, gee-day7 %+v, gorm %+v, sqlx %+v; want %+v", gee, geeDay7, viaGorm, viaSqlx, want)
 	}
 }

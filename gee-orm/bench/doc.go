@@ -1,4 +1,5 @@
-// Package bench compares gee-orm's final chapter (day7-migrate) with raw
+// Package bench compares gee-orm's final chapter (day8-performance, sub-benchmark
+// gee) and the chapter before it (day7-migrate, gee-day7) with raw
 // database/sql, sqlx and gorm (with gorm.io/driver/sqlite, which is built on
 // the same github.com/mattn/go-sqlite3) on SQLite in memory, with an
 // 8-column model. The cases are: insert one row, read one row by its id,
@@ -6,7 +7,7 @@
 //
 //	go test -run '^$' -bench . -benchmem ./gee-orm/bench
 //
-// Sub-benchmarks are named gee, sql, sqlx and gorm, as the repository's
+// Sub-benchmarks are named gee, gee-day7, sql, sqlx and gorm, as the repository's
 // `go run ./scripts/gee bench gee-orm` expects. The peers are dependencies of
 // this module only; the chapters use just go-sqlite3.
 //

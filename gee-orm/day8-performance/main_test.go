@@ -106,7 +106,6 @@ func TestRunHelpAndBadArguments(t *testing.T) {
 		{"help", []string{"-db", filepath.Join(dir, "help.db"), "-h"}, ""},
 		{"unknown flag", []string{"-nope"}, "flag provided but not defined: -nope"},
 		{"stray argument", []string{"-db", filepath.Join(dir, "stray.db"), "extra"}, `unexpected argument "extra"`},
-		{"unknown mode", []string{"-db", filepath.Join(dir, "mode.db"), "-mode", "nope"}, `unknown mode "nope"`},
 		{"database in a missing folder", []string{"-db", filepath.Join(dir, "missing", "demo.db")}, "geeorm: ping sqlite3"},
 	}
 	for _, tt := range tests {
@@ -134,123 +133,37 @@ func TestRunHelpAndBadArguments(t *testing.T) {
 	}
 }
 
-var (
-	setupLines = []string{
-		"inserted: 3",
-		"older than 20: [{3 Kate 30} {2 Sam 25}]",
-		"updated: 1, Tom's age: 19",
-		"count: 3",
-		"transaction rolled back: payment declined",
-		"count after failed transaction: 3",
-		"Tom's age after failed transaction: 19, Eve found: false",
-	}
-	migrateLines = []string{
-		"migrated: columns ID, Name, Email",
-		`after migrate: 1 Tom "tom@example.com"`,
-		`after migrate: 2 Sam ""`,
-		`after migrate: 3 Kate ""`,
-		"duplicate ID after migrate rejected: true",
-		"count after migrate: 3",
-	}
-	// What the file holds after setup and after migrate, read with database/sql.
-	setupColumns   = []string{"ID | integer | 1", "Name | text | 0", "Age | integer | 0"}
-	setupRows      = []string{"1 | Tom | 19", "2 | Sam | 25", "3 | Kate | 30"}
-	migrateColumns = []string{"ID | integer | 1", "Name | text | 0", "Email | text | 0"}
-	migrateRows    = []string{"1 | Tom | tom@example.com", "2 | Sam | ", "3 | Kate | "}
-)
-
-// checkFile fails unless the file holds just the User table with columns
-// (name | type | primary key) and rows.
-func checkFile(t *testing.T, path string, columns, rows []string) {
-	t.Helper()
-	db := openDB(t, path)
-	if got := queryRows(t, db, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"); !slices.Equal(got, []string{"User"}) {
-		t.Errorf("the file holds tables %q, want just User", got)
-	}
-	if got := queryRows(t, db, "SELECT name, lower(type), pk FROM pragma_table_info('User') ORDER BY cid"); !slices.Equal(got, columns) {
-		t.Errorf("User has columns %q, want %q", got, columns)
-	}
-	if got := queryRows(t, db, `SELECT * FROM "User" ORDER BY "ID"`); !slices.Equal(got, rows) {
-		t.Errorf("User holds %q, want %q", got, rows)
-	}
-}
-
-// TestRunModesAsTheTourDoes runs setup, show, migrate and show on one file,
-// each as its own run, as the tour runs them as separate processes.
-func TestRunModesAsTheTourDoes(t *testing.T) {
+func TestRunPrintsResultsAndStoresRows(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "demo.db")
-
-	out, err := runDemo(t, "-db", path, "-mode", "setup")
-	if err != nil {
-		t.Fatalf("setup: %v\n%s", err, out)
-	}
-	checkPrinted(t, out, setupLines, []string{
-		`CREATE TABLE "User" ("ID" integer PRIMARY KEY, "Name" text, "Age" integer) []`,
-		`INSERT INTO "User" ("ID", "Name", "Age") VALUES (?, ?, ?) [4 "Eve" 22]`,
-		"transaction rollback",
-	})
-	checkFile(t, path, setupColumns, setupRows)
-
-	out, err = runDemo(t, "-db", path, "-mode", "show")
-	if err != nil {
-		t.Fatalf("show: %v\n%s", err, out)
-	}
-	checkPrinted(t, out, []string{
-		`table: CREATE TABLE "User" ("ID" integer PRIMARY KEY, "Name" text, "Age" integer)`,
-		"columns: ID, Name, Age",
-		"row: 1 | Tom | 19",
-		"row: 2 | Sam | 25",
-		"row: 3 | Kate | 30",
-		"rows: 3",
-	}, nil)
-	checkFile(t, path, setupColumns, setupRows) // show only reads
-
-	out, err = runDemo(t, "-db", path, "-mode", "migrate")
-	if err != nil {
-		t.Fatalf("migrate: %v\n%s", err, out)
-	}
-	checkPrinted(t, out, migrateLines, []string{
-		`CREATE TABLE "geeorm_migrate_User" ("ID" integer PRIMARY KEY, "Name" text, "Email" text)`,
-		`ALTER TABLE "geeorm_migrate_User" RENAME TO "User"`,
-		"transaction commit",
-	})
-	checkFile(t, path, migrateColumns, migrateRows)
-
-	out, err = runDemo(t, "-db", path, "-mode", "show")
-	if err != nil {
-		t.Fatalf("show: %v\n%s", err, out)
-	}
-	checkPrinted(t, out, []string{
-		`table: CREATE TABLE "User" ("ID" integer PRIMARY KEY, "Name" text, "Email" text)`,
-		"columns: ID, Name, Email",
-		"row: 1 | Tom | tom@example.com",
-		"row: 2 | Sam | ",
-		"row: 3 | Kate | ",
-		"rows: 3",
-	}, nil)
-	checkFile(t, path, migrateColumns, migrateRows)
-}
-
-func TestRunAllIsSetupThenMigrate(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "demo.db")
-	// The second run starts over: setup drops the migrated table first.
 	for i := 1; i <= 2; i++ {
-		out, err := runDemo(t, "-db", path) // -mode all is the default
+		out, err := runDemo(t, "-db", path)
 		if err != nil {
 			t.Fatalf("run %d: %v\n%s", i, err, out)
 		}
-		checkPrinted(t, out, append(slices.Clone(setupLines), migrateLines...), nil)
-		checkFile(t, path, migrateColumns, migrateRows)
-	}
-}
-
-func TestRunShowWithoutTableIsAnError(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "empty.db")
-	out, err := runDemo(t, "-db", path, "-mode", "show")
-	if err == nil || !strings.Contains(err.Error(), "no User table") {
-		t.Errorf("show on an empty file = %v, want an error saying there is no User table", err)
-	}
-	if lines := resultLines(out); len(lines) != 0 {
-		t.Errorf("show on an empty file printed %q, want only the statement log", lines)
+		checkPrinted(t, out, []string{
+			"  hook BeforeInsert: account 1 becomes 1001",
+			"  hook BeforeInsert: account 2 becomes 1002",
+			"first transaction: committed",
+			"count: 2",
+			"  hook BeforeInsert: account 3 becomes 1003",
+			"second transaction: rolled back: the bank is closed",
+			"count: 2",
+			`table after migrate: CREATE TABLE "Account" ("ID" integer PRIMARY KEY, "Email" text DEFAULT '')`,
+			"accounts after migrate: [{ID:1001 Email:} {ID:1002 Email:}]",
+		}, []string{
+			`INSERT INTO "Account" ("ID", "Password") VALUES (?, ?), (?, ?) [1001 "qwerty" 1002 "123456"]`,
+			"transaction commit",
+			`INSERT INTO "Account" ("ID", "Password") VALUES (?, ?) [1003 "letmein"]`,
+			"transaction rollback",
+			"migrate: table Account adds columns [Email], removes columns [Password]",
+			`ALTER TABLE "Account" ADD COLUMN "Email" text DEFAULT '' []`,
+			`ALTER TABLE "Account" DROP COLUMN "Password" []`,
+		})
+		// The committed pair is stored, migrated in place: Password gone,
+		// Email empty; 1003 was inserted and rolled back.
+		want := []string{"1001 | ", "1002 | "}
+		if got := queryRows(t, openDB(t, path), `SELECT * FROM "Account" ORDER BY "ID"`); !slices.Equal(got, want) {
+			t.Errorf("after run %d the Account table holds %q, want %q", i, got, want)
+		}
 	}
 }

@@ -16,57 +16,49 @@ const (
 	LIMIT
 	WHERE
 	ORDERBY
+	OFFSET
 	UPDATE
 	DELETE
 	COUNT
-	numTypes // how many clause types there are
 )
 
-// Clause collects the clauses of one statement, indexed by their Type.
+// Clause collects the clauses of one statement, by their Type.
 type Clause struct {
-	set     [numTypes]bool
-	sql     [numTypes]string
-	sqlVars [numTypes][]any
+	sql     map[Type]string
+	sqlVars map[Type][]any
 }
 
 // Set generates the clause name from vars. Setting a clause again replaces
 // it, except WHERE: a second condition is joined to the first with AND.
 func (c *Clause) Set(name Type, vars ...any) {
-	sql, values := generators[name](vars...)
-	if name == WHERE && c.set[WHERE] {
-		c.sql[WHERE] += " AND " + strings.TrimPrefix(sql, "WHERE ")
-		c.sqlVars[WHERE] = append(c.sqlVars[WHERE], values...)
-		return
+	if c.sql == nil {
+		c.sql = make(map[Type]string)
+		c.sqlVars = make(map[Type][]any)
 	}
-	c.set[name] = true
-	c.sql[name] = sql
-	c.sqlVars[name] = values
+	sql, values := generators[name](vars...)
+	if old, ok := c.sql[WHERE]; ok && name == WHERE {
+		sql = old + " AND " + strings.TrimPrefix(sql, "WHERE ")
+		values = append(c.sqlVars[WHERE], values...)
+	}
+	c.sql[name], c.sqlVars[name] = sql, values
 }
 
 // Has reports whether the clause name was set.
 func (c *Clause) Has(name Type) bool {
-	return c.set[name]
+	_, ok := c.sql[name]
+	return ok
 }
 
 // Build joins the clauses that were set, in the given order, into one
 // statement and returns it with its values in placeholder order.
 func (c *Clause) Build(orders ...Type) (string, []any) {
-	size, numVars := 0, 0
+	var sqls []string
+	var vars []any
 	for _, order := range orders {
-		size += len(c.sql[order]) + 1
-		numVars += len(c.sqlVars[order])
-	}
-	var sql strings.Builder
-	sql.Grow(size)
-	vars := make([]any, 0, numVars)
-	for _, order := range orders {
-		if c.set[order] {
-			if sql.Len() > 0 {
-				sql.WriteByte(' ')
-			}
-			sql.WriteString(c.sql[order])
+		if sql, ok := c.sql[order]; ok {
+			sqls = append(sqls, sql)
 			vars = append(vars, c.sqlVars[order]...)
 		}
 	}
-	return sql.String(), vars
+	return strings.Join(sqls, " "), vars
 }

@@ -1,7 +1,6 @@
 package clause
 
 import (
-	"strconv"
 	"strings"
 
 	"gee-orm/day8-performance/geeorm/dialect"
@@ -11,13 +10,14 @@ import (
 // every value, and the values to bind.
 type generator func(values ...any) (string, []any)
 
-var generators = [numTypes]generator{
+var generators = map[Type]generator{
 	INSERT:  _insert,
 	VALUES:  _values,
 	SELECT:  _select,
 	LIMIT:   _limit,
 	WHERE:   _where,
 	ORDERBY: _orderBy,
+	OFFSET:  _offset,
 	UPDATE:  _update,
 	DELETE:  _delete,
 	COUNT:   _count,
@@ -28,65 +28,50 @@ func bindVars(num int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", num), ", ")
 }
 
-// columnList returns fields as a quoted, comma-separated column list.
-// fields is a []string of names, or a string already in that form (a
-// schema keeps one, so it is not rebuilt for every statement).
-func columnList(fields any) string {
-	if list, ok := fields.(string); ok {
-		return list
-	}
-	return QuoteAll(fields.([]string))
-}
-
-// QuoteAll quotes each identifier and joins them with commas:
+// quoteAll quotes each name, after prefix, and joins them with commas:
 // "Name", "Age".
-func QuoteAll(names []string) string {
-	var b strings.Builder
-	for i, name := range names {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		dialect.QuoteTo(&b, name)
+func quoteAll(names []string, prefix string) string {
+	var quoted []string
+	for _, name := range names {
+		quoted = append(quoted, prefix+dialect.Quote(name))
 	}
-	return b.String()
+	return strings.Join(quoted, ", ")
 }
 
-// _insert(table string, fields []string or column list string)
+// _insert(table string, fields []string)
 func _insert(values ...any) (string, []any) {
-	tableName := values[0].(string)
-	return "INSERT INTO " + dialect.Quote(tableName) + " (" + columnList(values[1]) + ")", []any{}
+	return "INSERT INTO " + dialect.Quote(values[0].(string)) + " (" + quoteAll(values[1].([]string), "") + ")", []any{}
 }
 
 // _values(record []any...): one parenthesised row of placeholders per
 // record; records of one model all have the same number of values.
 func _values(values ...any) (string, []any) {
-	row := "(" + bindVars(len(values[0].([]any))) + ")"
-	var sql strings.Builder
-	sql.Grow(len("VALUES ") + len(values)*(len(row)+2))
-	sql.WriteString("VALUES ")
-	vars := make([]any, 0, len(values)*len(values[0].([]any)))
-	for i, value := range values {
-		if i > 0 {
-			sql.WriteString(", ")
-		}
-		sql.WriteString(row)
-		vars = append(vars, value.([]any)...)
+	var rows []string
+	var vars []any
+	for _, value := range values {
+		record := value.([]any)
+		rows = append(rows, "("+bindVars(len(record))+")")
+		vars = append(vars, record...)
 	}
-	return sql.String(), vars
+	return "VALUES " + strings.Join(rows, ", "), vars
 }
 
-// _select(table string, fields []string or column list string)
+// _select(table string, fields []string): each column is qualified with
+// its table, so that one the table lacks is an error ("no such column")
+// rather than a string: SQLite reads a "Name" it cannot resolve as 'Name'.
 func _select(values ...any) (string, []any) {
-	tableName := values[0].(string)
-	return "SELECT " + columnList(values[1]) + " FROM " + dialect.Quote(tableName), []any{}
+	table := dialect.Quote(values[0].(string))
+	return "SELECT " + quoteAll(values[1].([]string), table+".") + " FROM " + table, []any{}
 }
 
-// _limit(num int): the count is written as a literal, the one number not
-// bound. It is a Go int, so it cannot carry SQL, and SQLite plans a literal
-// LIMIT better: a lookup by primary key with "LIMIT ?" cost half as much
-// again as with "LIMIT 1" (see docs/gee-orm/bench.md).
+// _limit(num int)
 func _limit(values ...any) (string, []any) {
-	return "LIMIT " + strconv.Itoa(values[0].(int)), []any{}
+	return "LIMIT ?", values
+}
+
+// _offset(num int)
+func _offset(values ...any) (string, []any) {
+	return "OFFSET ?", values
 }
 
 // _where(desc string, args ...any): desc is wrapped in parentheses so that
@@ -104,25 +89,11 @@ func _orderBy(values ...any) (string, []any) {
 // _update(table string, columns []string, values []any): SET each column
 // to its value.
 func _update(values ...any) (string, []any) {
-	tableName := values[0].(string)
-	columns := values[1].([]string)
-	size := len(`UPDATE "" SET `) + len(tableName)
-	for _, column := range columns {
-		size += len(`"" = ?, `) + len(column)
+	var sets []string
+	for _, column := range values[1].([]string) {
+		sets = append(sets, dialect.Quote(column)+" = ?")
 	}
-	var sql strings.Builder
-	sql.Grow(size) // one allocation, unless a name holds quotes to double
-	sql.WriteString("UPDATE ")
-	dialect.QuoteTo(&sql, tableName)
-	sql.WriteString(" SET ")
-	for i, column := range columns {
-		if i > 0 {
-			sql.WriteString(", ")
-		}
-		dialect.QuoteTo(&sql, column)
-		sql.WriteString(" = ?")
-	}
-	return sql.String(), values[2].([]any)
+	return "UPDATE " + dialect.Quote(values[0].(string)) + " SET " + strings.Join(sets, ", "), values[2].([]any)
 }
 
 // _delete(table string)

@@ -16,9 +16,8 @@ func TestSqlite3DataTypeOf(t *testing.T) {
 		want  string
 	}{
 		{true, "bool"},
-		{int(1), "integer"}, {int8(1), "integer"}, {int16(1), "integer"}, {int32(1), "integer"},
-		{uint(1), "integer"}, {uint8(1), "integer"}, {uint16(1), "integer"}, {uint32(1), "integer"},
-		{int64(1), "bigint"}, {uint64(1), "bigint"},
+		{int(1), "integer"}, {int8(1), "integer"}, {int16(1), "integer"}, {int32(1), "integer"}, {int64(1), "integer"},
+		{uint(1), "integer"}, {uint8(1), "integer"}, {uint16(1), "integer"}, {uint32(1), "integer"}, {uint64(1), "integer"},
 		{float32(1), "real"}, {float64(1), "real"},
 		{"s", "text"},
 		{[]byte("b"), "blob"},
@@ -55,7 +54,7 @@ func TestGetDialect(t *testing.T) {
 func TestSqlite3TableExistSQL(t *testing.T) {
 	d, _ := GetDialect("sqlite3")
 	query, args := d.TableExistSQL("User")
-	if query != "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?" || len(args) != 1 || args[0] != "User" {
+	if query != "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE" || len(args) != 1 || args[0] != "User" {
 		t.Fatalf("TableExistSQL = %q, %v", query, args)
 	}
 }

@@ -7,43 +7,28 @@ import (
 
 type sqlite3 struct{}
 
-var _ Dialect = sqlite3{}
+func init() { RegisterDialect("sqlite3", sqlite3{}) }
 
-func init() {
-	RegisterDialect("sqlite3", sqlite3{})
+// sqliteTypes are the SQLite column types of Go kinds.
+var sqliteTypes = map[reflect.Kind]string{
+	reflect.Bool: "bool", reflect.String: "text", reflect.Float32: "real", reflect.Float64: "real",
+	reflect.Int: "integer", reflect.Int8: "integer", reflect.Int16: "integer", reflect.Int32: "integer", reflect.Int64: "integer",
+	reflect.Uint: "integer", reflect.Uint8: "integer", reflect.Uint16: "integer", reflect.Uint32: "integer", reflect.Uint64: "integer",
 }
 
-var timeType = reflect.TypeFor[time.Time]()
-
-// DataTypeOf maps Go kinds to SQLite column types. go-sqlite3 reads a
-// "datetime" column back into a time.Time. A uintptr is not stored:
-// database/sql refuses to bind one, so every Insert would fail.
+// DataTypeOf maps Go kinds to SQLite column types; go-sqlite3 reads a
+// "datetime" back into a time.Time. database/sql cannot bind a uintptr.
 func (sqlite3) DataTypeOf(typ reflect.Value) string {
-	switch typ.Kind() {
-	case reflect.Bool:
-		return "bool"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32:
-		return "integer"
-	case reflect.Int64, reflect.Uint64:
-		return "bigint"
-	case reflect.Float32, reflect.Float64:
-		return "real"
-	case reflect.String:
-		return "text"
-	case reflect.Slice:
-		if typ.Type().Elem().Kind() == reflect.Uint8 {
-			return "blob"
-		}
-	case reflect.Struct:
-		if typ.Type() == timeType {
-			return "datetime"
-		}
+	switch {
+	case typ.Kind() == reflect.Slice && typ.Type().Elem().Kind() == reflect.Uint8:
+		return "blob"
+	case typ.Kind() == reflect.Struct && typ.Type() == reflect.TypeFor[time.Time]():
+		return "datetime"
 	}
-	return ""
+	return sqliteTypes[typ.Kind()]
 }
 
-// TableExistSQL asks SQLite's catalogue for the table.
+// TableExistSQL asks the catalogue, ignoring ASCII case as SQLite does.
 func (sqlite3) TableExistSQL(tableName string) (string, []any) {
-	return "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", []any{tableName}
+	return "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE", []any{tableName}
 }

@@ -3,17 +3,13 @@
 package schema
 
 import (
-	"errors"
 	"fmt"
 	"reflect"
-	"strings"
 
 	"gee-orm/day8-performance/geeorm/dialect"
 )
 
-// Field is one column: the Go field's name, its column type in the
-// dialect, and the constraints from its `geeorm:"..."` tag (for example
-// `geeorm:"PRIMARY KEY"`).
+// Field is a column: name, type and the constraints of its `geeorm:"..."` tag.
 type Field struct {
 	Name  string
 	Type  string
@@ -27,13 +23,8 @@ type Schema struct {
 	Name       string   // table name: the struct's name or its TableName()
 	Fields     []*Field // columns in struct order
 	FieldNames []string // column names in struct order
-	// ColumnList is FieldNames quoted and comma-separated, built once for
-	// the SELECT and INSERT statements of every session.
-	ColumnList string
-	// Err says why the struct cannot be mapped (a field of a type the
-	// dialect cannot store, no fields, not a struct); nil when it can.
-	Err      error
-	fieldMap map[string]*Field
+	Err        error    // why the struct cannot be mapped; nil when it can
+	fieldMap   map[string]*Field
 }
 
 // Tabler is implemented by models that choose their own table name.
@@ -41,48 +32,50 @@ type Tabler interface {
 	TableName() string
 }
 
-// GetField returns the column named name, or nil.
-func (schema *Schema) GetField(name string) *Field {
-	return schema.fieldMap[name]
+// StructType is the type of value with any pointers removed.
+func StructType(value any) reflect.Type {
+	t := reflect.TypeOf(value)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t
 }
+
+// GetField returns the column named name, or nil.
+func (schema *Schema) GetField(name string) *Field { return schema.fieldMap[name] }
 
 // RecordValues returns dest's field values in column order; dest is a
 // struct, or a pointer to one, of the parsed type.
 func (schema *Schema) RecordValues(dest any) []any {
 	destValue := reflect.Indirect(reflect.ValueOf(dest))
-	fieldValues := make([]any, 0, len(schema.Fields))
+	var values []any
 	for _, field := range schema.Fields {
-		fieldValues = append(fieldValues, destValue.Field(field.index).Interface())
+		values = append(values, destValue.Field(field.index).Interface())
 	}
-	return fieldValues
+	return values
 }
 
 // RecordAddrs returns pointers to dest's fields in column order, ready for
 // rows.Scan; dest is a pointer to a struct of the parsed type.
 func (schema *Schema) RecordAddrs(dest any) []any {
 	destValue := reflect.ValueOf(dest).Elem()
-	addrs := make([]any, 0, len(schema.Fields))
+	var addrs []any
 	for _, field := range schema.Fields {
 		addrs = append(addrs, destValue.Field(field.index).Addr().Interface())
 	}
 	return addrs
 }
 
-// Parse maps dest, a struct or a pointer to one, to its table in dialect
-// d. Exported fields become columns, except those tagged `geeorm:"-"`;
-// unexported and embedded fields are skipped. Parse never panics: a
-// model it cannot map comes back with Err set.
+// Parse maps dest, a struct or a pointer to one, to its table in dialect d:
+// exported fields are columns unless tagged `geeorm:"-"`; unexported and
+// embedded ones are skipped. A model it cannot map gets Err, never a panic.
 func Parse(dest any, d dialect.Dialect) *Schema {
 	schema := &Schema{Model: dest, fieldMap: make(map[string]*Field)}
-	modelType := reflect.TypeOf(dest)
-	for modelType != nil && modelType.Kind() == reflect.Pointer {
-		modelType = modelType.Elem()
-	}
+	modelType := StructType(dest)
 	if modelType == nil || modelType.Kind() != reflect.Struct {
 		schema.Err = fmt.Errorf("schema: model must be a struct or a pointer to one, not %T", dest)
 		return schema
 	}
-
 	schema.Name = modelType.Name()
 	if tabler, ok := reflect.New(modelType).Interface().(Tabler); ok {
 		schema.Name = tabler.TableName()
@@ -91,39 +84,23 @@ func Parse(dest any, d dialect.Dialect) *Schema {
 		schema.Err = fmt.Errorf("schema: model %s has no table name; give it a TableName method", modelType)
 		return schema
 	}
-
-	var errs []error
 	for i := 0; i < modelType.NumField(); i++ {
 		p := modelType.Field(i)
-		if p.Anonymous || !p.IsExported() {
+		tag := p.Tag.Get("geeorm")
+		if p.Anonymous || !p.IsExported() || tag == "-" {
 			continue
 		}
-		tag, _ := p.Tag.Lookup("geeorm")
-		if tag == "-" {
-			continue
-		}
-		field := &Field{
-			Name:  p.Name,
-			Type:  d.DataTypeOf(reflect.New(p.Type).Elem()),
-			Tag:   tag,
-			index: i,
-		}
+		field := &Field{Name: p.Name, Type: d.DataTypeOf(reflect.New(p.Type).Elem()), Tag: tag, index: i}
 		if field.Type == "" {
-			errs = append(errs, fmt.Errorf("schema: field %s.%s has type %s, which the dialect cannot store", modelType.Name(), p.Name, p.Type))
-			continue
+			schema.Err = fmt.Errorf("schema: field %s.%s has type %s, which the dialect cannot store", modelType.Name(), p.Name, p.Type)
+			return schema
 		}
 		schema.Fields = append(schema.Fields, field)
 		schema.FieldNames = append(schema.FieldNames, field.Name)
 		schema.fieldMap[field.Name] = field
 	}
-	if len(errs) == 0 && len(schema.Fields) == 0 {
-		errs = append(errs, fmt.Errorf("schema: model %s has no exported fields to store", modelType))
+	if len(schema.Fields) == 0 {
+		schema.Err = fmt.Errorf("schema: model %s has no exported fields to store", modelType)
 	}
-	schema.Err = errors.Join(errs...)
-	quoted := make([]string, len(schema.FieldNames))
-	for i, name := range schema.FieldNames {
-		quoted[i] = dialect.Quote(name)
-	}
-	schema.ColumnList = strings.Join(quoted, ", ")
 	return schema
 }

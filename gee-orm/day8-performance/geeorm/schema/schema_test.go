@@ -46,9 +46,6 @@ func TestParse(t *testing.T) {
 			t.Errorf("GetField(%q) does not return field %d", want.Name, i)
 		}
 	}
-	if want := `"Name", "Age", "Born", "Avatar"`; schema.ColumnList != want {
-		t.Errorf("ColumnList = %s, want %s", schema.ColumnList, want)
-	}
 	if schema.GetField("Password") != nil || schema.GetField("secret") != nil {
 		t.Error("GetField finds a skipped field")
 	}

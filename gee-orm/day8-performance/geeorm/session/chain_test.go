@@ -2,6 +2,7 @@ package session
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
 )
@@ -106,11 +107,11 @@ func TestUpdateWithOddArgumentsIsAnError(t *testing.T) {
 		kv   []any
 		want string
 	}{
-		{"odd pairs", []any{"Age", 1, "Name"}, "got 3 arguments"},
-		{"nothing", nil, "got 0 arguments"},
-		{"not a map", []any{"Age"}, "not string"},
-		{"empty map", []any{map[string]any{}}, "non-empty map"},
-		{"non-string column", []any{1, 2}, "must be a string, not int"},
+		{"odd pairs", []any{"Age", 1, "Name"}, "not [Age 1 Name]"},
+		{"nothing", nil, "not []"},
+		{"not a map", []any{"Age"}, "not [Age]"},
+		{"empty map", []any{map[string]any{}}, "not [map[]]"},
+		{"non-string column", []any{1, 2}, "not [1 2]"},
 		{"unknown column", []any{"Salary", 1}, `unknown column "Salary" in User`},
 	}
 	for _, tt := range tests {
@@ -209,7 +210,10 @@ func TestUpdateAndDeleteRefuseLimitAndOrderBy(t *testing.T) {
 	if n, err := s.Where("Age > ?", 0).Limit(1).Delete(); err == nil || !strings.Contains(err.Error(), "delete takes no Limit") || n != 0 {
 		t.Fatalf("Limit(1).Delete() = %d, %v; want 0 and an error", n, err)
 	}
-	if n, err := s.OrderBy("Age").Update("Age", 1); err == nil || !strings.Contains(err.Error(), "update takes no Limit or OrderBy") || n != 0 {
+	if n, err := s.Where("Age > ?", 0).Offset(1).Delete(); err == nil || !strings.Contains(err.Error(), "delete takes no Limit, Offset") || n != 0 {
+		t.Fatalf("Limit(1).Delete() = %d, %v; want 0 and an error", n, err)
+	}
+	if n, err := s.Where("Age > ?", 0).OrderBy("Age").Update("Age", 1); err == nil || !strings.Contains(err.Error(), "update takes no Limit, Offset or OrderBy") || n != 0 {
 		t.Fatalf("OrderBy.Update = %d, %v; want 0 and an error", n, err)
 	}
 	// Nothing changed, and the refused clauses did not stick to the session.
@@ -222,5 +226,93 @@ func TestUpdateAndDeleteRefuseLimitAndOrderBy(t *testing.T) {
 	}
 	if n, err := s.Where("Name = ?", "Tom").Delete(); err != nil || n != 1 {
 		t.Fatalf("Delete after the refused calls = %d, %v; want 1", n, err)
+	}
+}
+
+// The well-known version ran an Update or Delete without a Where on every
+// row; gorm refuses it (ErrMissingWhereClause), and so does geeorm.
+// Where("1 = 1") says every row is meant.
+func TestUpdateAndDeleteWithoutWhereAreRefused(t *testing.T) {
+	s := newUserSession(t)
+	if n, err := s.Update("Age", 1); !errors.Is(err, ErrMissingWhereClause) || n != 0 {
+		t.Fatalf("Update without Where = %d, %v; want 0 and ErrMissingWhereClause", n, err)
+	}
+	if n, err := s.Delete(); !errors.Is(err, ErrMissingWhereClause) || n != 0 {
+		t.Fatalf("Delete without Where = %d, %v; want 0 and ErrMissingWhereClause", n, err)
+	}
+	if n, err := s.Where("Age < ?", 0).Count(); err != nil || n != 0 {
+		t.Fatalf("after refused calls Count(Age < 0) = %d, %v; want 0 (nothing changed)", n, err)
+	}
+	if n, err := s.Where("1 = 1").Update("Age", 1); err != nil || n != 3 {
+		t.Fatalf(`Where("1 = 1").Update = %d, %v; want 3`, n, err)
+	}
+	if n, err := s.Where("1 = 1").Delete(); err != nil || n != 3 {
+		t.Fatalf(`Where("1 = 1").Delete = %d, %v; want 3`, n, err)
+	}
+}
+
+// The well-known version had no Offset, so no pagination. SQLite takes an
+// OFFSET only after a LIMIT; without Limit, Offset sets LIMIT -1 (none).
+func TestOffsetSkipsRowsWithOrWithoutLimit(t *testing.T) {
+	s := newUserSession(t)
+	tests := []struct {
+		name  string
+		chain func() *Session
+		want  string
+	}{
+		{"offset alone", func() *Session { return s.OrderBy("Age").Offset(1) }, "Sam,Kate"},
+		{"limit then offset", func() *Session { return s.OrderBy("Age").Limit(1).Offset(1) }, "Sam"},
+		{"offset then limit", func() *Session { return s.OrderBy("Age").Offset(1).Limit(1) }, "Sam"},
+		{"offset past the end", func() *Session { return s.Offset(3) }, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var users []User
+			if err := tt.chain().Find(&users); err != nil || names(users) != tt.want {
+				t.Fatalf("Find = %q, %v; want %q", names(users), err, tt.want)
+			}
+		})
+	}
+	var u User
+	if err := s.OrderBy("Age").Offset(2).First(&u); err != nil || u.Name != "Kate" {
+		t.Fatalf("Offset(2).First = %+v, %v; want Kate", u, err)
+	}
+}
+
+// Update refuses what Insert refuses: values SQLite would not give back.
+func TestUpdateRefusesValuesSQLiteWouldChange(t *testing.T) {
+	s := newRecordSession(t)
+	if _, err := s.Insert(&Record{ID: 1, Score: 1.5}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Where("ID = ?", 1).Update("Score", math.NaN()); err == nil || !strings.Contains(err.Error(), "Record.Score: NaN") {
+		t.Fatalf("Update to NaN = %v, want an error naming Record.Score", err)
+	}
+	if _, err := s.Where("ID = ?", 1).Update(map[string]any{"Small": uint64(1 << 63)}); err == nil || !strings.Contains(err.Error(), "Record.Small: 9223372036854775808 does not fit") {
+		t.Fatalf("Update to 1<<63 = %v, want an error naming Record.Small", err)
+	}
+	var r Record
+	if err := s.Where("ID = ?", 1).First(&r); err != nil || r.Score != 1.5 || r.Small != 0 {
+		t.Fatalf("after refused updates: %+v, %v", r, err)
+	}
+}
+
+// Where takes SQL as written: a double-quoted name that does not resolve
+// is read by SQLite as a string, so Where("\"Nmae\" <> ?") is true for
+// every row (it deleted every row in the well-known version). A name
+// qualified with its table, or left unquoted, is an error instead; the
+// chapter's page has this as a pitfall.
+func TestWhereWithAQuotedTypoComparesAString(t *testing.T) {
+	s := newUserSession(t)
+	if n, err := s.Where(`"Nmae" <> ?`, "Tom").Count(); err != nil || n != 3 {
+		t.Fatalf(`Count("Nmae" <> Tom) = %d, %v; SQLite compares the string 'Nmae': want 3`, n, err)
+	}
+	for _, where := range []string{`"User"."Nmae" <> ?`, `Nmae <> ?`} {
+		if n, err := s.Where(where, "Tom").Delete(); err == nil || !strings.Contains(err.Error(), "no such column") || n != 0 {
+			t.Fatalf("Delete where %s = %d, %v; want no such column", where, n, err)
+		}
+	}
+	if n, err := s.Count(); err != nil || n != 3 {
+		t.Fatalf("Count = %d, %v; want 3", n, err)
 	}
 }

@@ -106,11 +106,11 @@ func TestHookErrorAbortsTheOperation(t *testing.T) {
 		{"BeforeInsert", func(s *Session) error { _, err := s.Insert(&Account{ID: 9}); return err }, 1},
 		{"BeforeQuery", func(s *Session) error { var a []Account; return s.Find(&a) }, 1},
 		{"AfterQuery", func(s *Session) error { var a Account; return s.First(&a) }, 1},
-		{"BeforeUpdate", func(s *Session) error { _, err := s.Update("Password", "x"); return err }, 1},
-		{"BeforeDelete", func(s *Session) error { _, err := s.Delete(); return err }, 1},
+		{"BeforeUpdate", func(s *Session) error { _, err := s.Where("1 = 1").Update("Password", "x"); return err }, 1},
+		{"BeforeDelete", func(s *Session) error { _, err := s.Where("1 = 1").Delete(); return err }, 1},
 		// After hooks run once the statement has run: the change stays, the error is still returned.
 		{"AfterInsert", func(s *Session) error { _, err := s.Insert(&Account{ID: 9}); return err }, 2},
-		{"AfterDelete", func(s *Session) error { _, err := s.Delete(); return err }, 0},
+		{"AfterDelete", func(s *Session) error { _, err := s.Where("1 = 1").Delete(); return err }, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.hook, func(t *testing.T) {

@@ -1,39 +1,41 @@
 package session
 
 import (
+	"cmp"
+	"database/sql"
+	"errors"
 	"fmt"
-	"reflect"
 	"slices"
 	"strings"
+	"unicode"
 
 	"gee-orm/day8-performance/geeorm/dialect"
 	"gee-orm/day8-performance/geeorm/log"
+	"gee-orm/day8-performance/geeorm/schema"
 )
 
 // Migrate brings the model's table to the model's fields: it creates a
-// missing table; when columns were added or removed it rebuilds the table
-// from the struct's full definition (types, primary key, constraints),
-// copies every row's kept columns, fills added columns with the Go zero
-// value (or the column's DEFAULT when its tag has one), and swaps the new
-// table in. Run it in a transaction, as Engine.Migrate does, so a failure
-// leaves the table as it was.
+// missing table, adds and drops columns with ALTER TABLE where SQLite
+// allows it and rebuilds the table where it does not. Run it as
+// Engine.Migrate does: in a transaction, with foreign keys off.
 func (s *Session) Migrate() error {
 	table, err := s.table()
 	if err != nil {
 		return err
 	}
-	// A failed lookup is an error, not a missing table to create.
-	exists, err := s.hasTable(table.Name)
-	if err != nil {
-		return fmt.Errorf("session: migrate %s: %w", table.Name, err)
-	}
-	if !exists {
+	query, values := s.dialect.TableExistSQL(table.Name)
+	var name string
+	err = s.Raw(query, values...).QueryRow().Scan(&name)
+	if errors.Is(err, sql.ErrNoRows) {
 		log.Infof("migrate: table %s does not exist, creating it", table.Name)
 		return s.CreateTable()
 	}
-	columns, err := s.columns(table.Name)
+	var columns []string
+	if err == nil { // a failed lookup is an error, not a missing table to create
+		columns, err = s.queryStrings("SELECT name FROM pragma_table_info(?)", name)
+	}
 	if err != nil {
-		return err
+		return fmt.Errorf("session: migrate %s: %w", table.Name, err)
 	}
 	added, removed := difference(table.FieldNames, columns), difference(columns, table.FieldNames)
 	if len(added) == 0 && len(removed) == 0 {
@@ -41,105 +43,153 @@ func (s *Session) Migrate() error {
 		return nil
 	}
 	log.Infof("migrate: table %s adds columns %v, removes columns %v", table.Name, added, removed)
-
-	// Added columns get the zero value of their Go type rather than NULL,
-	// which Find could not scan into a plain field.
-	zero := table.RecordValues(reflect.New(structType(table.Model)).Interface())
-	var into, from []string
-	var vars []any
-	for i, field := range table.Fields {
-		switch {
-		case hasColumn(columns, field.Name):
-			into = append(into, dialect.Quote(field.Name))
-			from = append(from, dialect.Quote(field.Name))
-		case !strings.Contains(strings.ToUpper(field.Tag), "DEFAULT"):
-			into = append(into, dialect.Quote(field.Name))
-			from = append(from, "?")
-			vars = append(vars, zero[i])
-		}
-	}
-
-	// The rebuild SQLite recommends: new table, copy, drop, rename. Unlike
-	// CREATE TABLE ... AS SELECT it keeps the primary key and constraints.
-	tmp := "geeorm_migrate_" + table.Name
-	steps := []struct {
-		sql  string
-		vars []any
-	}{
-		{createTableSQL(tmp, table), nil},
-		{fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s",
-			dialect.Quote(tmp), strings.Join(into, ", "), strings.Join(from, ", "), dialect.Quote(table.Name)), vars},
-		{"DROP TABLE " + dialect.Quote(table.Name), nil},
-		{fmt.Sprintf("ALTER TABLE %s RENAME TO %s", dialect.Quote(tmp), dialect.Quote(table.Name)), nil},
-	}
-	if len(into) == 0 {
-		steps = slices.Delete(steps, 1, 2) // no column to copy
-	}
-	for _, step := range steps {
-		if _, err := s.Raw(step.sql, step.vars...).Exec(); err != nil {
+	if err := s.alter(table, added, removed); err != nil {
+		log.Infof("migrate: %v; rebuilding table %s", err, table.Name)
+		if err := s.rebuild(table, added); err != nil {
 			return fmt.Errorf("session: migrate %s: %w", table.Name, err)
 		}
 	}
 	return nil
 }
 
-// columns returns the column names of the table as the database has them.
-func (s *Session) columns(tableName string) ([]string, error) {
-	rows, err := s.Raw("SELECT * FROM " + dialect.Quote(tableName) + " LIMIT 1").QueryRows()
-	if err != nil {
-		return nil, fmt.Errorf("session: migrate %s: %w", tableName, err)
+// alter adds and drops columns one ALTER TABLE at a time, and stops at the
+// first that SQLite refuses (a UNIQUE column, one an index uses, ...).
+func (s *Session) alter(table *schema.Schema, added, removed []string) error {
+	var steps []string
+	for _, field := range table.Fields {
+		if slices.Contains(added, field.Name) {
+			steps = append(steps, "ADD COLUMN "+columnSQL(field, true))
+		}
 	}
-	// Closed before returning: an open statement would keep the table
-	// locked and make the DROP fail (the well-known version never closed it).
-	columns, err := rows.Columns()
-	if closeErr := rows.Close(); err == nil {
-		err = closeErr
+	for _, name := range removed {
+		steps = append(steps, "DROP COLUMN "+dialect.Quote(name))
 	}
-	if err != nil {
-		log.Error(err)
-		return nil, fmt.Errorf("session: migrate %s: %w", tableName, err)
+	for _, step := range steps {
+		if _, err := s.Raw("ALTER TABLE " + dialect.Quote(table.Name) + " " + step).Exec(); err != nil {
+			return err
+		}
 	}
-	return columns, nil
+	return nil
 }
 
-// difference returns the names in a that are not in b.
+// zeroDefaults are the Go zero values of the column types not numbers.
+var zeroDefaults = map[string]string{"text": "''", "blob": "x''", "datetime": "'0001-01-01 00:00:00+00:00'"}
+
+// columnSQL defines field's column. A new one without a DEFAULT of its own
+// gets its Go zero value as DEFAULT, so the rows already there read back
+// as zero values, not as NULLs that Find cannot scan into a plain field.
+func columnSQL(field *schema.Field, isNew bool) string {
+	column := strings.TrimSpace(dialect.Quote(field.Name) + " " + field.Type + " " + field.Tag)
+	if isNew && !hasDefault(field.Tag) {
+		column += " DEFAULT " + cmp.Or(zeroDefaults[field.Type], "0")
+	}
+	return column
+}
+
+// rebuild is SQLite's procedure for the changes ALTER TABLE cannot make:
+// create the new table, copy the rows, drop the old table, rename the new.
+// The drop takes the table's indexes and triggers along, and views and
+// triggers naming it fail the rename: all are created again from sqlite_master.
+func (s *Session) rebuild(table *schema.Schema, added []string) error {
+	drops, err := s.queryStrings(`SELECT 'DROP ' || type || ' "' || replace(name, '"', '""') || '"'
+		FROM sqlite_master WHERE type IN ('trigger', 'view') ORDER BY rowid DESC`)
+	if err != nil {
+		return err
+	}
+	creates, err := s.queryStrings(`SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND
+		(type IN ('trigger', 'view') OR type = 'index' AND tbl_name = ? COLLATE NOCASE) ORDER BY rowid`, table.Name)
+	if err != nil {
+		return err
+	}
+	tmp, name := dialect.Quote("geeorm_migrate_"+table.Name), dialect.Quote(table.Name)
+	var columns, kept []string
+	for _, field := range table.Fields {
+		columns = append(columns, columnSQL(field, slices.Contains(added, field.Name)))
+		if !slices.Contains(added, field.Name) {
+			kept = append(kept, dialect.Quote(field.Name))
+		}
+	}
+	steps := append([]string{"CREATE TABLE " + tmp + " (" + strings.Join(columns, ", ") + ")"}, drops...)
+	if len(kept) > 0 {
+		steps = append(steps, fmt.Sprintf("INSERT INTO %s (%s) SELECT %[2]s FROM %s", tmp, strings.Join(kept, ", "), name))
+	}
+	steps = append(steps, "DROP TABLE "+name, "ALTER TABLE "+tmp+" RENAME TO "+name)
+	for _, step := range append(steps, creates...) {
+		if _, err := s.Raw(step).Exec(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// queryStrings returns the first column of the rows of query.
+func (s *Session) queryStrings(query string, args ...any) ([]string, error) {
+	rows, err := s.Raw(query, args...).QueryRows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var values []string
+	for rows.Next() {
+		var value string
+		if err := rows.Scan(&value); err != nil {
+			return nil, err
+		}
+		values = append(values, value)
+	}
+	return values, rows.Err()
+}
+
+// hasDefault reports whether a column's constraints hold a DEFAULT clause.
+// It reads them as SQL does: DEFAULT inside quotes or parentheses, or as
+// part of a longer name, is not one.
+func hasDefault(constraints string) bool {
+	var quote rune
+	depth, word := 0, ""
+	for _, r := range constraints + " " {
+		switch {
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			}
+		case r == '\'' || r == '"' || r == '`':
+			quote = r
+		case r == '[':
+			quote = ']'
+		case r == '(':
+			depth++
+		case r == ')':
+			depth--
+		case depth == 0 && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || r == '$'):
+			word += string(r)
+			continue
+		}
+		if strings.EqualFold(word, "DEFAULT") {
+			return true
+		}
+		word = ""
+	}
+	return false
+}
+
+// difference returns the names in a that are not in b, matched as SQLite
+// matches column names: ignoring ASCII case only. Taking a column "name"
+// for a new field Name would lose its data; "É" and "é" stay different.
 func difference(a, b []string) []string {
 	var diff []string
 	for _, name := range a {
-		if !hasColumn(b, name) {
+		if !slices.ContainsFunc(b, func(n string) bool { return asciiLower(n) == asciiLower(name) }) {
 			diff = append(diff, name)
 		}
 	}
 	return diff
 }
 
-// hasColumn reports whether columns holds name. SQLite compares column
-// names without regard to ASCII case, so a column "name" is the field
-// Name: taking it for a new column would fill it with zero values and
-// lose its data.
-func hasColumn(columns []string, name string) bool {
-	return slices.ContainsFunc(columns, func(column string) bool {
-		return asciiEqualFold(column, name)
-	})
-}
-
-// asciiEqualFold is strings.EqualFold for ASCII letters only, as SQLite
-// folds identifiers: "É" and "é" stay different columns.
-func asciiEqualFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		ca, cb := a[i], b[i]
-		if 'A' <= ca && ca <= 'Z' {
-			ca += 'a' - 'A'
+func asciiLower(s string) string {
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			r += 'a' - 'A'
 		}
-		if 'A' <= cb && cb <= 'Z' {
-			cb += 'a' - 'A'
-		}
-		if ca != cb {
-			return false
-		}
-	}
-	return true
+		return r
+	}, s)
 }

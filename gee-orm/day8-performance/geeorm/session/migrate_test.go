@@ -1,6 +1,7 @@
 package session
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -34,5 +35,36 @@ func TestMigrateReturnsTheTableLookupError(t *testing.T) {
 		if err := s.DropTable(); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// The well-known version counted any tag containing the text DEFAULT as a
+// DEFAULT clause; hasDefault reads the constraints as SQL tokens.
+func TestHasDefaultReadsTheConstraints(t *testing.T) {
+	for constraints, want := range map[string]bool{
+		"":                                      false,
+		"DEFAULT 'n/a'":                         true,
+		"NOT NULL default 0":                    true,
+		"DEFAULT(1)":                            true,
+		`NOT NULL CHECK (Tier <> 'DEFAULT')`:    false,
+		`REFERENCES "DefaultTier" (ID)`:         false,
+		"REFERENCES DefaultTier (ID)":           false,
+		"REFERENCES [DEFAULT] (ID)":             false,
+		"CHECK (x <> 'it''s') DEFAULT 'x'":      true,
+		"CHECK (length(Code) > 0) NOT NULL":     false,
+		"UNIQUE DEFAULT_X":                      false,
+		"CHECK ((a) > 0) DEFAULT (abs(-1) + 2)": true,
+	} {
+		if got := hasDefault(constraints); got != want {
+			t.Errorf("hasDefault(%q) = %v, want %v", constraints, got, want)
+		}
+	}
+}
+
+// SQLite matches column names ignoring ASCII case only.
+func TestDifferenceIgnoresASCIICaseOnly(t *testing.T) {
+	got := difference([]string{"Name", "Émile", "Age", "Email"}, []string{"name", "émile", "AGE"})
+	if want := []string{"Émile", "Email"}; !slices.Equal(got, want) {
+		t.Fatalf("difference = %v, want %v", got, want)
 	}
 }

@@ -17,16 +17,18 @@ import (
 // Session builds and runs statements on one database. It is not safe for
 // concurrent use; take a new one from the engine for each goroutine.
 type Session struct {
-	db       *sql.DB
-	tx       *sql.Tx // set between Begin and Commit or Rollback
+	db      *sql.DB
+	sql     string // the statement being built
+	sqlVars []any
+
 	dialect  dialect.Dialect
-	refTable *schema.Schema
-	clause   clause.Clause
-	sql      string // the statement being built
-	sqlVars  []any
+	refTable *schema.Schema // the model's table, set by Model
+	clause   clause.Clause  // the clauses of the statement being built
+	tx       *sql.Tx        // set between Begin and Commit or Rollback
+	cache    *Cache         // shared with the engine's sessions; nil: none
 }
 
-// New returns a session on db, which speaks dialect.
+// New returns a session on db.
 func New(db *sql.DB, dialect dialect.Dialect) *Session {
 	return &Session{db: db, dialect: dialect}
 }
@@ -64,26 +66,19 @@ func (s *Session) DB() CommonDB {
 // parameters. Values are never spliced into the text: each ? in sql is
 // bound by the driver.
 func (s *Session) Raw(sql string, values ...any) *Session {
-	if s.sql == "" {
-		s.sql = sql // the usual single Raw costs no copy
-	} else {
-		s.sql += " " + sql
+	if s.sql != "" {
+		s.sql += " "
 	}
-	if s.sqlVars == nil {
-		// Take the values as they are; the capped capacity makes a later
-		// append copy them instead of writing into the caller's array.
-		s.sqlVars = values[:len(values):len(values)]
-	} else {
-		s.sqlVars = append(s.sqlVars, values...)
-	}
+	s.sql += sql
+	// append copies the values: a later append must not write into the
+	// caller's array.
+	s.sqlVars = append(s.sqlVars, values...)
 	return s
 }
 
 // logStatement logs the statement and its values at info level.
 func (s *Session) logStatement() {
-	if log.InfoEnabled() { // spare the arguments' allocations when nobody reads them
-		log.Info(s.sql, loggedValues(s.sqlVars))
-	}
+	log.Info(s.sql, loggedValues(s.sqlVars))
 }
 
 // loggedValues writes values as Go source would, so that an empty string
@@ -105,11 +100,30 @@ func loggedValues(values []any) string {
 	return b.String()
 }
 
+// prepared returns the cached prepared statement of the statement being
+// built, as a statement of the session's transaction when it is in one;
+// nil when the session has no cache or the statement is not cached.
+func (s *Session) prepared() *sql.Stmt {
+	if s.cache == nil {
+		return nil
+	}
+	stmt := s.cache.stmt(s.db, s.sql)
+	if stmt != nil && s.tx != nil {
+		return s.tx.Stmt(stmt) // closed with the transaction
+	}
+	return stmt
+}
+
 // Exec runs the statement with its values and clears the session.
 func (s *Session) Exec() (result sql.Result, err error) {
 	defer s.Clear()
 	s.logStatement()
-	if result, err = s.DB().Exec(s.sql, s.sqlVars...); err != nil {
+	if stmt := s.prepared(); stmt != nil {
+		result, err = stmt.Exec(s.sqlVars...)
+	} else {
+		result, err = s.DB().Exec(s.sql, s.sqlVars...)
+	}
+	if err != nil {
 		log.Error(err)
 	}
 	return
@@ -120,6 +134,9 @@ func (s *Session) Exec() (result sql.Result, err error) {
 func (s *Session) QueryRow() *sql.Row {
 	defer s.Clear()
 	s.logStatement()
+	if stmt := s.prepared(); stmt != nil {
+		return stmt.QueryRow(s.sqlVars...)
+	}
 	return s.DB().QueryRow(s.sql, s.sqlVars...)
 }
 
@@ -127,7 +144,12 @@ func (s *Session) QueryRow() *sql.Row {
 func (s *Session) QueryRows() (rows *sql.Rows, err error) {
 	defer s.Clear()
 	s.logStatement()
-	if rows, err = s.DB().Query(s.sql, s.sqlVars...); err != nil {
+	if stmt := s.prepared(); stmt != nil {
+		rows, err = stmt.Query(s.sqlVars...)
+	} else {
+		rows, err = s.DB().Query(s.sql, s.sqlVars...)
+	}
+	if err != nil {
 		log.Error(err)
 	}
 	return

@@ -4,58 +4,110 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"reflect"
 	"slices"
 
 	"gee-orm/day8-performance/geeorm/clause"
 	"gee-orm/day8-performance/geeorm/log"
+	"gee-orm/day8-performance/geeorm/schema"
 )
 
 // Insert stores the records, structs or pointers to structs of one model,
-// in one INSERT statement and returns the number of rows inserted.
+// and returns the number of rows inserted (see insertBatches).
 func (s *Session) Insert(values ...any) (int64, error) {
 	defer s.Clear()
 	if len(values) == 0 {
 		return 0, errors.New("session: insert needs at least one record")
 	}
-	records := make([]any, len(values))
-	recordValues := make([]any, 0, len(values))
+	var records, pointers []any
 	for i, value := range values {
-		if v := reflect.ValueOf(value); v.Kind() == reflect.Pointer && v.IsNil() {
-			return 0, fmt.Errorf("session: insert of a nil %T", value)
-		} else if v.Kind() == reflect.Pointer && v.Elem().Kind() == reflect.Pointer {
+		if v := reflect.Indirect(reflect.ValueOf(value)); v.Kind() != reflect.Struct {
 			// Model sees through any pointers; reading the values would not.
-			return 0, fmt.Errorf("session: insert needs structs or pointers to structs, not %T", value)
+			return 0, fmt.Errorf("session: insert needs structs or non-nil pointers to structs, not %T", value)
 		}
 		previous := s.refTable
 		table, err := s.Model(value).table()
 		if err != nil {
 			return 0, err
 		}
-		if i == 0 {
-			s.clause.Set(clause.INSERT, table.Name, table.ColumnList)
-		} else if table != previous {
+		if i > 0 && table != previous {
 			return 0, fmt.Errorf("session: insert of mixed models %s and %s", previous.Name, table.Name)
 		}
-		records[i] = asPointer(value)
-		if err := s.callHook(beforeInsert, records[i]); err != nil {
+		pointers = append(pointers, asPointer(value))
+		if err := s.callHook(beforeInsert, pointers[i]); err != nil {
 			return 0, err
 		}
-		recordValues = append(recordValues, table.RecordValues(records[i]))
+		record := table.RecordValues(pointers[i])
+		for j, v := range record {
+			if err := storable(v); err != nil {
+				return 0, fmt.Errorf("session: insert %s.%s: %w", table.Name, table.FieldNames[j], err)
+			}
+		}
+		records = append(records, record)
 	}
-
-	s.clause.Set(clause.VALUES, recordValues...)
-	sql, vars := s.clause.Build(clause.INSERT, clause.VALUES)
-	result, err := s.Raw(sql, vars...).Exec()
+	n, err := s.insertBatches(records)
 	if err != nil {
 		return 0, err
 	}
-	for _, record := range records {
-		if err := s.callHook(afterInsert, record); err != nil {
+	for _, pointer := range pointers {
+		if err := s.callHook(afterInsert, pointer); err != nil {
 			return 0, err
 		}
 	}
-	return result.RowsAffected()
+	return n, nil
+}
+
+// maxVars is how many values SQLite binds in one statement at most
+// (SQLITE_MAX_VARIABLE_NUMBER, 32766 since SQLite 3.32).
+const maxVars = 32766
+
+// insertBatches stores records in one INSERT statement or, when they hold
+// more than maxVars values, in one statement per batch, inside one
+// transaction (the session's own when it is in one): all or none.
+func (s *Session) insertBatches(records []any) (n int64, err error) {
+	perBatch := maxVars / len(s.refTable.Fields)
+	if len(records) > perBatch && s.tx == nil {
+		if err := s.Begin(); err != nil {
+			return 0, err
+		}
+		defer func() {
+			if err != nil {
+				_ = s.Rollback() // logged; err says why
+			} else if err = s.Commit(); err != nil {
+				n = 0
+			}
+		}()
+	}
+	for start := 0; start < len(records); start += perBatch {
+		s.clause.Set(clause.INSERT, s.refTable.Name, s.refTable.FieldNames)
+		s.clause.Set(clause.VALUES, records[start:min(start+perBatch, len(records))]...)
+		sql, vars := s.clause.Build(clause.INSERT, clause.VALUES)
+		result, err := s.Raw(sql, vars...).Exec()
+		if err != nil {
+			return 0, err
+		}
+		inserted, _ := result.RowsAffected() // go-sqlite3 always has it
+		n += inserted
+	}
+	return n, nil
+}
+
+// storable says why SQLite would not give v back as it is: an unsigned
+// integer above the largest int64 is stored negative (or refused), a NaN
+// is stored as NULL.
+func storable(v any) error {
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Uint, reflect.Uint64:
+		if rv.Uint() > math.MaxInt64 {
+			return fmt.Errorf("%d does not fit in SQLite's 64-bit signed integer", rv.Uint())
+		}
+	case reflect.Float32, reflect.Float64:
+		if math.IsNaN(rv.Float()) {
+			return errors.New("NaN would be stored as NULL")
+		}
+	}
+	return nil
 }
 
 // Find reads the rows of the model's table into values, a pointer to a
@@ -69,7 +121,7 @@ func (s *Session) Find(values any) error {
 	}
 	destSlice = destSlice.Elem()
 	destType := destSlice.Type().Elem()
-	table, err := s.modelType(destType).table()
+	table, err := s.Model(reflect.New(destType).Interface()).table()
 	if err != nil {
 		return err
 	}
@@ -77,8 +129,8 @@ func (s *Session) Find(values any) error {
 		return err
 	}
 
-	s.clause.Set(clause.SELECT, table.Name, table.ColumnList)
-	sql, vars := s.clause.Build(clause.SELECT, clause.WHERE, clause.ORDERBY, clause.LIMIT)
+	s.clause.Set(clause.SELECT, table.Name, table.FieldNames)
+	sql, vars := s.clause.Build(clause.SELECT, clause.WHERE, clause.ORDERBY, clause.LIMIT, clause.OFFSET)
 	rows, err := s.Raw(sql, vars...).QueryRows()
 	if err != nil {
 		return err
@@ -87,16 +139,14 @@ func (s *Session) Find(values any) error {
 	// a Scan fails half way (the well-known version leaked it then).
 	defer rows.Close()
 
-	// Rows are scanned straight into the new slice's elements.
 	found := reflect.MakeSlice(destSlice.Type(), 0, 0)
-	zero := reflect.Zero(destType)
 	for rows.Next() {
-		found = reflect.Append(found, zero)
-		dest := found.Index(found.Len() - 1).Addr().Interface()
-		if err := rows.Scan(table.RecordAddrs(dest)...); err != nil {
+		dest := reflect.New(destType)
+		if err := rows.Scan(table.RecordAddrs(dest.Interface())...); err != nil {
 			log.Error(err)
 			return fmt.Errorf("session: find %s: %w", table.Name, err)
 		}
+		found = reflect.Append(found, dest.Elem())
 	}
 	if err := rows.Err(); err != nil {
 		log.Error(err)
@@ -110,19 +160,16 @@ func (s *Session) Find(values any) error {
 		log.Error(err)
 		return fmt.Errorf("session: find %s: %w", table.Name, err)
 	}
-	if hasHook(afterQuery, destType) {
-		for i := range found.Len() {
-			if err := s.callHook(afterQuery, found.Index(i).Addr().Interface()); err != nil {
-				return err
-			}
+	for i := range found.Len() {
+		if err := s.callHook(afterQuery, found.Index(i).Addr().Interface()); err != nil {
+			return err
 		}
 	}
 	destSlice.Set(found)
 	return nil
 }
 
-// ErrRecordNotFound is returned by First when no row matches; test for it
-// with errors.Is.
+// ErrRecordNotFound is returned by First when no row matches.
 var ErrRecordNotFound = errors.New("session: record not found")
 
 // First reads the first matching row into value, a pointer to a struct.
@@ -152,20 +199,22 @@ func (s *Session) Update(kv ...any) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := s.onlyWhere("update"); err != nil {
+	if err := s.checkWhere("update"); err != nil {
 		return 0, err
 	}
 	columns, values, err := updateColumns(kv)
 	if err != nil {
 		return 0, err
 	}
-	for _, name := range columns {
+	for i, name := range columns {
 		if table.GetField(name) == nil {
 			return 0, fmt.Errorf("session: update of unknown column %q in %s", name, table.Name)
 		}
+		if err := storable(values[i]); err != nil {
+			return 0, fmt.Errorf("session: update %s.%s: %w", table.Name, name, err)
+		}
 	}
-
-	modelType := structType(table.Model)
+	modelType := schema.StructType(table.Model)
 	if err := s.callModelHook(beforeUpdate, modelType); err != nil {
 		return 0, err
 	}
@@ -181,35 +230,26 @@ func (s *Session) Update(kv ...any) (int64, error) {
 	return result.RowsAffected()
 }
 
-// updateColumns reads Update's arguments into column names and their
-// values: pairs in the order given, a map's columns in name order (so the
-// same update is always the same statement).
+// updateColumns reads Update's arguments into columns in name order (the
+// same update is the same statement) and their values.
 func updateColumns(kv []any) ([]string, []any, error) {
+	columns, ok := map[string]any{}, len(kv) > 1 && len(kv)%2 == 0
 	if len(kv) == 1 {
-		columns, ok := kv[0].(map[string]any)
-		if !ok || len(columns) == 0 {
-			return nil, nil, fmt.Errorf("session: update needs a non-empty map[string]any or column, value pairs, not %T", kv[0])
-		}
-		names := slices.Sorted(maps.Keys(columns))
-		values := make([]any, len(names))
-		for i, name := range names {
-			values[i] = columns[name]
-		}
-		return names, values, nil
+		columns, ok = kv[0].(map[string]any)
 	}
-	if len(kv) == 0 || len(kv)%2 != 0 {
-		// The well-known version indexed past the end here and panicked.
-		return nil, nil, fmt.Errorf("session: update needs column, value pairs, got %d arguments", len(kv))
+	for i := 0; ok && i+1 < len(kv); i += 2 {
+		var name string
+		name, ok = kv[i].(string)
+		columns[name] = kv[i+1]
 	}
-	names := make([]string, 0, len(kv)/2)
-	values := make([]any, 0, len(kv)/2)
-	for i := 0; i < len(kv); i += 2 {
-		name, ok := kv[i].(string)
-		if !ok {
-			return nil, nil, fmt.Errorf("session: update column name must be a string, not %T", kv[i])
-		}
-		names = append(names, name)
-		values = append(values, kv[i+1])
+	// The well-known version indexed past the end of an odd list and panicked.
+	if !ok || len(columns) == 0 {
+		return nil, nil, fmt.Errorf("session: update needs a map[string]any or column, value pairs, not %v", kv)
+	}
+	names := slices.Sorted(maps.Keys(columns))
+	values := make([]any, len(names))
+	for i, name := range names {
+		values[i] = columns[name]
 	}
 	return names, values, nil
 }
@@ -221,10 +261,10 @@ func (s *Session) Delete() (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := s.onlyWhere("delete"); err != nil {
+	if err := s.checkWhere("delete"); err != nil {
 		return 0, err
 	}
-	modelType := structType(table.Model)
+	modelType := schema.StructType(table.Model)
 	if err := s.callModelHook(beforeDelete, modelType); err != nil {
 		return 0, err
 	}
@@ -240,12 +280,17 @@ func (s *Session) Delete() (int64, error) {
 	return result.RowsAffected()
 }
 
-// onlyWhere refuses a Limit or OrderBy before an Update or Delete: SQLite
-// takes neither on those statements, and dropping them would change every
-// matching row instead of the few the caller asked for.
-func (s *Session) onlyWhere(op string) error {
+// ErrMissingWhereClause refuses an Update or Delete that would change every row.
+var ErrMissingWhereClause = errors.New("session: update and delete need a Where; Where(\"1 = 1\") means all rows")
+
+// checkWhere refuses an Update or Delete without a Where, or with a Limit,
+// Offset or OrderBy, which SQLite does not take there: all rows would change.
+func (s *Session) checkWhere(op string) error {
+	if !s.clause.Has(clause.WHERE) {
+		return ErrMissingWhereClause
+	}
 	if s.clause.Has(clause.LIMIT) || s.clause.Has(clause.ORDERBY) {
-		return fmt.Errorf("session: %s takes no Limit or OrderBy; narrow it with Where", op)
+		return fmt.Errorf("session: %s takes no Limit, Offset or OrderBy; narrow it with Where", op)
 	}
 	return nil
 }
@@ -260,11 +305,8 @@ func (s *Session) Count() (int64, error) {
 	s.clause.Set(clause.COUNT, table.Name)
 	sql, vars := s.clause.Build(clause.COUNT, clause.WHERE)
 	var count int64
-	if err := s.Raw(sql, vars...).QueryRow().Scan(&count); err != nil {
-		log.Error(err)
-		return 0, err
-	}
-	return count, nil
+	err = s.Raw(sql, vars...).QueryRow().Scan(&count)
+	return count, err
 }
 
 // Limit makes the next query return at most num rows.
@@ -273,13 +315,20 @@ func (s *Session) Limit(num int) *Session {
 	return s
 }
 
-// Where adds a condition to the next statement; desc may hold ? for the
-// args. Calling Where again adds another condition: Where(a).Where(b)
-// matches rows where a AND b hold.
+// Offset makes the next query skip its first num rows. SQLite takes an
+// OFFSET only after a LIMIT, so without one it sets LIMIT -1: no limit.
+func (s *Session) Offset(num int) *Session {
+	if !s.clause.Has(clause.LIMIT) {
+		s.clause.Set(clause.LIMIT, -1)
+	}
+	s.clause.Set(clause.OFFSET, num)
+	return s
+}
+
+// Where adds a condition, desc with a ? per arg, to the next statement;
+// Where(a).Where(b) matches rows where a AND b hold.
 func (s *Session) Where(desc string, args ...any) *Session {
-	vars := make([]any, 0, 1+len(args)) // desc and args in one allocation
-	vars = append(vars, desc)
-	s.clause.Set(clause.WHERE, append(vars, args...)...)
+	s.clause.Set(clause.WHERE, append([]any{desc}, args...)...)
 	return s
 }
 

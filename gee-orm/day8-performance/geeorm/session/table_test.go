@@ -35,6 +35,32 @@ func TestCreateHasDropTable(t *testing.T) {
 	}
 }
 
+// SQLite resolves table names ignoring ASCII case, so a table "user" is
+// the table of User. The well-known version looked it up case-sensitively
+// and said it did not exist, and creating it then failed.
+func TestHasTableIgnoresASCIICase(t *testing.T) {
+	s := newTestSession(t).Model(&User{})
+	if _, err := s.Raw(`CREATE TABLE user (Name text PRIMARY KEY, Age integer)`).Exec(); err != nil {
+		t.Fatal(err)
+	}
+	if !s.HasTable() {
+		t.Fatal("HasTable with a table named user = false, want true")
+	}
+	if err := s.CreateTable(); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Fatalf("CreateTable over user = %v, want SQLite's already exists", err)
+	}
+	// ASCII only: SQLite tells É from é.
+	if _, err := s.Raw(`CREATE TABLE "émile" (Name text)`).Exec(); err != nil {
+		t.Fatal(err)
+	}
+	if s.Model(&Émile{}).HasTable() {
+		t.Fatal("a table of Émile found by a table named émile")
+	}
+}
+
+// Émile's table differs from "émile" in a non-ASCII letter only.
+type Émile struct{ Name string }
+
 func TestModelSwitchesTable(t *testing.T) {
 	s := newTestSession(t)
 	if s.RefTable() != nil {
@@ -96,20 +122,8 @@ func TestTableOperationsWithoutUsableModel(t *testing.T) {
 	if s.HasTable() {
 		t.Error("an unstorable model's table exists")
 	}
-}
-
-func TestSessionsShareParsedSchema(t *testing.T) {
-	a := newTestSession(t).Model(&User{}).RefTable()
-	b := newTestSession(t).Model(User{}).RefTable()
-	if a != b {
-		t.Fatal("two sessions parsed the same struct twice")
-	}
-	if _, ok := a.Model.(*User); !ok || a.Err != nil || a.Name != "User" {
-		t.Fatalf("shared schema: Model %T, Name %q, Err %v", a.Model, a.Name, a.Err)
-	}
-	// A model that cannot be mapped still reports why.
-	if err := newTestSession(t).Model(42).CreateTable(); err == nil || !strings.Contains(err.Error(), "not int") {
-		t.Fatalf("Model(42).CreateTable() = %v", err)
+	if err := s.Model(42).CreateTable(); err == nil || !strings.Contains(err.Error(), "not int") {
+		t.Errorf("Model(42).CreateTable() = %v, want one naming int", err)
 	}
 }
 

@@ -1,14 +1,22 @@
 package session
 
 import (
+	"database/sql"
 	"errors"
 	"fmt"
 
+	"gee-orm/day8-performance/geeorm/dialect"
 	"gee-orm/day8-performance/geeorm/log"
 )
 
 // ErrNoTransaction is returned by Commit and Rollback outside a transaction.
 var ErrNoTransaction = errors.New("session: no transaction in progress")
+
+// NewTx returns a session whose statements run in tx, a transaction its
+// caller began on a connection of its own (as Engine.Migrate does).
+func NewTx(db *sql.DB, tx *sql.Tx, dialect dialect.Dialect) *Session {
+	return &Session{db: db, tx: tx, dialect: dialect}
+}
 
 // Begin starts a transaction: the session's statements run in it until
 // Commit or Rollback.
