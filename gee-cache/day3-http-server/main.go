@@ -21,9 +21,7 @@ import (
 )
 
 var db = map[string]string{
-	"Tom":  "630",
-	"Jack": "589",
-	"Sam":  "567",
+	"Tom": "630", "Jack": "589", "Sam": "567",
 }
 
 // slowDB is the demo's data source; it logs every load.

@@ -1,10 +1,5 @@
-// Command day8-performance runs one node of a geecache cluster. Start three,
-// the third also answering users at /api?key=K, and ask it:
-//
-//	go run ./gee-cache/day8-performance -port 8001 &
-//	go run ./gee-cache/day8-performance -port 8002 &
-//	go run ./gee-cache/day8-performance -port 8003 -api &
-//	curl "http://localhost:8003/api?key=Tom"
+// Command day8-performance runs one node of a geecache cluster; -h says how to
+// start three.
 package main
 
 import (
@@ -24,14 +19,8 @@ import (
 )
 
 var db = map[string]string{
-	"Tom":  "630",
-	"Jack": "589",
-	"Sam":  "567",
-	"Lily": "720",
-	"Lucy": "701",
-	"Ben":  "499",
-	"Mia":  "655",
-	"Leo":  "612",
+	"Tom": "630", "Jack": "589", "Sam": "567",
+	"Lily": "720", "Lucy": "701", "Ben": "499", "Mia": "655", "Leo": "612",
 }
 
 // slowDB is the demo's data source: every load is logged and takes delay,
@@ -60,7 +49,9 @@ func main() {
 	delay := flag.Duration("dbdelay", 50*time.Millisecond, "how slow the slow database is")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "Usage: go run ./gee-cache/day8-performance [-port 8001] [-peers URL,...] [-api]\n\n"+
-			"Runs one node serving the group \"scores\"; see the package comment for a cluster of three.\n\n")
+			"Runs one node serving the group \"scores\". Three nodes, the third answering users:\n"+
+			"  go run ./gee-cache/day8-performance -port 8001 &\n  go run ./gee-cache/day8-performance -port 8002 &\n"+
+			"  go run ./gee-cache/day8-performance -port 8003 -api &\n  curl \"http://localhost:8003/api?key=Tom\"\n\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -82,33 +73,35 @@ func main() {
 	log.Println("stopped")
 }
 
-// node makes g fetch the keys of the other peers through a pool for the
-// node at addr, and returns the node's handler: the pool, and with api the
-// users' /api?key=K.
+// node makes g fetch other peers' keys through a pool for the node at addr
+// and returns the node's handler: the pool, and with api /api?key=K too (no
+// ServeMux: it would clean paths, and redirect a key such as "..").
 func node(g *geecache.Group, addr string, peers []string, api bool) http.Handler {
 	pool := geecache.NewHTTPPool(addr)
 	pool.Set(peers...)
 	g.RegisterPeers(pool)
-	mux := http.NewServeMux()
-	mux.Handle(geecache.DefaultBasePath, pool)
-	if api {
-		mux.HandleFunc("GET /api", func(w http.ResponseWriter, r *http.Request) {
-			key := r.URL.Query().Get("key")
-			if key == "" {
-				http.Error(w, "missing ?key=", http.StatusBadRequest)
-				return
-			}
-			view, err := g.Get(r.Context(), key)
-			if err != nil {
-				// The demo's database fails only for keys it does not have.
-				http.Error(w, err.Error(), http.StatusNotFound)
-				return
-			}
-			w.Header().Set("Content-Type", "application/octet-stream")
-			w.Write(view.ByteSlice())
-		})
+	if !api {
+		return pool
 	}
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api" {
+			pool.ServeHTTP(w, r)
+			return
+		}
+		key := r.URL.Query().Get("key")
+		if key == "" {
+			http.Error(w, "missing ?key=", http.StatusBadRequest)
+			return
+		}
+		view, err := g.Get(r.Context(), key)
+		if err != nil {
+			// The demo's database fails only for keys it does not have.
+			http.Error(w, err.Error(), http.StatusNotFound)
+			return
+		}
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Write(view.ByteSlice())
+	})
 }
 
 // shutdownGrace is how long a stopping node waits for requests in flight.

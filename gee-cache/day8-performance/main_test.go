@@ -36,6 +36,9 @@ func TestAPIAnswersUsers(t *testing.T) {
 		{"/api?key=Tom", 200, "630"},
 		{"/api?key=kkk", 404, "kkk not exist\n"},
 		{"/api", 400, "missing ?key=\n"},
+		// Peers' requests reach the pool, whatever the key; a ServeMux
+		// would redirect this one.
+		{geecache.DefaultBasePath + g.Name() + "/..", 500, ".. not exist\n"},
 	}
 	for _, tt := range tests {
 		resp, err := http.Get(srv.URL + tt.path)
@@ -48,8 +51,8 @@ func TestAPIAnswersUsers(t *testing.T) {
 			t.Errorf("GET %s = %d %q; want %d %q", tt.path, resp.StatusCode, body, tt.status, tt.body)
 		}
 	}
-	if s := g.Stats(); s.Gets != 3 || s.Hits != 1 || s.LocalLoads != 1 || s.LocalLoadErrs != 1 {
-		t.Fatalf("stats = %+v; want 3 gets, 1 hit, 1 load, 1 load error", s)
+	if s := g.Stats(); s.Gets != 4 || s.Hits != 1 || s.LocalLoads != 1 || s.LocalLoadErrs != 2 {
+		t.Fatalf("stats = %+v; want 4 gets, 1 hit, 1 load, 2 load errors", s)
 	}
 }
 
