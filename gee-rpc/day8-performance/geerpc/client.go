@@ -56,6 +56,7 @@ type Client struct {
 	// sending holds a token while a request is written, so each is
 	// written whole; unlike a Mutex, a caller can give up waiting for it.
 	sending chan struct{}
+	header  codec.Header // of the request being written; the token guards it
 
 	mu       sync.Mutex // guards the fields below
 	seq      uint64
@@ -128,8 +129,9 @@ func (client *Client) terminateCalls(err error) {
 // receive reads responses until the connection fails.
 func (client *Client) receive() {
 	var err error
+	var h codec.Header // one for the loop: a new one per response is an allocation
 	for err == nil {
-		var h codec.Header
+		h = codec.Header{} // decoders leave fields a frame lacks untouched
 		if err = client.cc.ReadHeader(&h); err != nil {
 			break
 		}
@@ -174,8 +176,8 @@ func (client *Client) send(ctx context.Context, call *Call) {
 		call.done()
 		return
 	}
-	h := &codec.Header{ServiceMethod: call.ServiceMethod, Seq: seq}
-	if err := client.write(ctx, h, call.Args); err != nil {
+	client.header = codec.Header{ServiceMethod: call.ServiceMethod, Seq: seq}
+	if err := client.write(ctx, &client.header, call.Args); err != nil {
 		if ctx.Err() != nil {
 			err = fmt.Errorf("geerpc: call %s: %w", call.ServiceMethod, ctx.Err())
 		}
@@ -191,6 +193,9 @@ func (client *Client) send(ctx context.Context, call *Call) {
 // past makes the blocked write return. Half a frame cannot be taken back,
 // so the codec then closes the connection, as after any failed send.
 func (client *Client) write(ctx context.Context, h *codec.Header, args any) error {
+	if ctx.Done() == nil { // a context that never ends needs no watch
+		return client.cc.Write(h, args)
+	}
 	cut := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() {
 		_ = client.conn.SetWriteDeadline(time.Unix(1, 0))
