@@ -173,7 +173,7 @@ func exWholeCopyChecks(e *env, names []string) error {
 			fmt.Fprintf(e.stdout, "FAIL exercise %s: %v\n", name, err)
 			continue
 		}
-		fmt.Fprintf(e.stdout, "ok   exercise %-40s %2d functions, %s fails (%s)\n", name, len(ex.Funcs),
+		fmt.Fprintf(e.stdout, "ok   exercise %-40s %12s, %s fails (%s)\n", name, exPlural(len(ex.Funcs), "function"),
 			caught.Test, exRound(time.Since(t0)))
 	}
 	fmt.Fprintf(e.stdout, "%d exercises, %d failed, %s\n", len(names), failed, exRound(time.Since(start)))
@@ -261,6 +261,13 @@ func exAuditCmd(e *env, args []string) error {
 			fmt.Fprintf(&md, "\n### %s: ERROR\n\n%v\n", name, err)
 			continue
 		}
+		if len(ex.Funcs) == 0 {
+			err = fmt.Errorf("changes no function against %s: there is nothing to write", ex.Prev)
+			problems = append(problems, fmt.Sprintf("%s: %v", name, err))
+			fmt.Fprintf(e.stdout, "%s: ERROR %v\n\n", name, err)
+			fmt.Fprintf(&md, "\n### %s: ERROR\n\n%v\n", name, err)
+			continue
+		}
 		rows, err := exAudit(e.root, ex, fresh, timeout, e.stdout)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("%s: %v", name, err))
@@ -330,7 +337,7 @@ func exAudit(root string, ex *exercise, fresh bool, timeout time.Duration, w io.
 			cache = &old
 		}
 	}
-	fmt.Fprintf(w, "%s: %d functions\n", ex.Name, len(ex.Funcs))
+	fmt.Fprintf(w, "%s: %s\n", ex.Name, exPlural(len(ex.Funcs), "function"))
 	work := filepath.Join(os.TempDir(), "gee-exercise-audit", filepath.FromSlash(ex.Name))
 	if err := os.RemoveAll(work); err != nil {
 		return nil, err
@@ -377,7 +384,7 @@ func exAudit(root string, ex *exercise, fresh bool, timeout time.Duration, w io.
 		fmt.Fprintf(w, "  %-34s %s\n", f.ID, exCatcherText(f, c))
 		rows = append(rows, exAuditRow{id: f.ID, caught: c})
 	}
-	fmt.Fprintf(w, "  -> %d functions, %d gaps (%s)\n\n", len(ex.Funcs), gaps, exRound(time.Since(t0)))
+	fmt.Fprintf(w, "  -> %s, %s (%s)\n\n", exPlural(len(ex.Funcs), "function"), exPlural(gaps, "gap"), exRound(time.Since(t0)))
 	return rows, nil
 }
 
