@@ -211,7 +211,7 @@ func exList(e *env, args []string) error {
 		for i, f := range ex.Funcs {
 			ids[i] = f.ID
 		}
-		fmt.Fprintf(e.stdout, "%-40s %2d functions: %s\n", name, len(ex.Funcs), strings.Join(ids, ", "))
+		fmt.Fprintf(e.stdout, "%-40s %12s: %s\n", name, exPlural(len(ex.Funcs), "function"), strings.Join(ids, ", "))
 	}
 	return nil
 }
