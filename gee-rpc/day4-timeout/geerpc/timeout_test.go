@@ -15,25 +15,29 @@ import (
 )
 
 // Slow's method blocks until release is closed.
-type Slow struct{ release chan struct{} }
+type Slow struct {
+	release chan struct{}
+	started atomic.Int32 // calls of Wait so far
+}
 
 // Wait returns args once released.
 func (s *Slow) Wait(args int, reply *int) error {
+	s.started.Add(1)
 	<-s.release
 	*reply = args
 	return nil
 }
 
-// newSlowServer serves Foo and Slow; close the returned channel to let
-// every Slow.Wait finish.
-func newSlowServer(t *testing.T) (addr string, release chan struct{}) {
+// newSlowServer serves Foo and Slow; close slow.release to let every
+// Slow.Wait finish.
+func newSlowServer(t *testing.T) (addr string, slow *Slow) {
 	t.Helper()
 	server, addr, _ := newTestServer(t)
-	slow := &Slow{release: make(chan struct{})}
+	slow = &Slow{release: make(chan struct{})}
 	if err := server.Register(slow); err != nil {
 		t.Fatal(err)
 	}
-	return addr, slow.release
+	return addr, slow
 }
 
 func pendingCount(client *Client) int {
@@ -43,7 +47,7 @@ func pendingCount(client *Client) int {
 }
 
 func TestCallHonoursContext(t *testing.T) {
-	addr, release := newSlowServer(t)
+	addr, slow := newSlowServer(t)
 	client := dialTest(t, addr, nil)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
@@ -55,8 +59,10 @@ func TestCallHonoursContext(t *testing.T) {
 
 	ctx, cancel = context.WithCancel(context.Background())
 	go func() {
-		// Cancel once the call is pending.
-		for pendingCount(client) == 0 {
+		// Cancel once the server runs the call: cancelling while the
+		// request is being written would cut the write (and end the
+		// connection; see TestCallReturnsAtDeadlineWhenServerStopsReading).
+		for slow.started.Load() < 2 {
 			runtime.Gosched()
 		}
 		cancel()
@@ -70,7 +76,7 @@ func TestCallHonoursContext(t *testing.T) {
 	}
 
 	// The late replies are read and dropped; the client still works.
-	close(release)
+	close(slow.release)
 	var reply int
 	if err := client.Call(context.Background(), "Slow.Wait", 3, &reply); err != nil || reply != 3 {
 		t.Fatalf("after timeouts: %d, %v", reply, err)
@@ -81,7 +87,7 @@ func TestCallHonoursContext(t *testing.T) {
 }
 
 func TestHandleTimeoutSendsExactlyOneErrorResponse(t *testing.T) {
-	addr, release := newSlowServer(t)
+	addr, slow := newSlowServer(t)
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -108,7 +114,7 @@ func TestHandleTimeoutSendsExactlyOneErrorResponse(t *testing.T) {
 	}
 	// Let the method finish late, then ask something else: the next
 	// frame must be the answer to seq 2, not a second answer to seq 1.
-	close(release)
+	close(slow.release)
 	if err := cc.Write(&codec.Header{ServiceMethod: "Foo.Sum", Seq: 2}, Args{1, 2}); err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +134,7 @@ func TestHandleTimeoutSendsExactlyOneErrorResponse(t *testing.T) {
 // Regression: the well-known version's handler goroutine blocked forever
 // on an unbuffered channel once its call had timed out.
 func TestHandleTimeoutDoesNotLeakGoroutines(t *testing.T) {
-	addr, release := newSlowServer(t)
+	addr, slow := newSlowServer(t)
 	client := dialTest(t, addr, &Option{HandleTimeout: 10 * time.Millisecond})
 	// Warm up so the connection's own goroutines are counted.
 	if err := client.Call(context.Background(), "Foo.Sum", Args{1, 2}, new(int)); err != nil {
@@ -146,14 +152,14 @@ func TestHandleTimeoutDoesNotLeakGoroutines(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	close(release) // the 50 methods finish now, long after their timeout
+	close(slow.release) // the 50 methods finish now, long after their timeout
 	waitGoroutines(t, baseline)
 }
 
 // Regression (client side): a call given up on its context must leave
 // nothing behind, neither a goroutine nor a pending entry.
 func TestCallTimeoutDoesNotLeakGoroutines(t *testing.T) {
-	addr, release := newSlowServer(t)
+	addr, slow := newSlowServer(t)
 	client := dialTest(t, addr, nil)
 	if err := client.Call(context.Background(), "Foo.Sum", Args{1, 2}, new(int)); err != nil {
 		t.Fatal(err)
@@ -173,7 +179,7 @@ func TestCallTimeoutDoesNotLeakGoroutines(t *testing.T) {
 	if n := pendingCount(client); n != 0 {
 		t.Fatalf("%d calls left pending", n)
 	}
-	close(release)
+	close(slow.release)
 	waitGoroutines(t, baseline)
 }
 

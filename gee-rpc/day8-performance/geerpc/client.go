@@ -51,12 +51,11 @@ func (e ServerError) Error() string { return string(e) }
 // carry a sequence number; responses may come back in any order and are
 // matched to their call through the pending map.
 type Client struct {
-	cc   codec.Codec
-	conn net.Conn // its write deadline cuts a send short
-	// sending holds a token while a request is written, so each is
-	// written whole; unlike a Mutex, a caller can give up waiting for it.
-	sending chan struct{}
+	cc      codec.Codec
+	conn    net.Conn     // its write deadline cuts a send short
+	sending *sender      // a request is written whole before the next
 	header  codec.Header // of the request being written; the token guards it
+	sendErr error        // why the flusher failed; written before the conn closes
 
 	mu       sync.Mutex // guards the fields below
 	seq      uint64
@@ -108,11 +107,15 @@ func (client *Client) removeCall(seq uint64) *Call {
 // It holds the sending token to wait out a send that is between
 // registerCall and Write: that send fails its call itself.
 func (client *Client) terminateCalls(err error) {
-	client.sending <- struct{}{}
-	defer func() { <-client.sending }()
+	client.sending.token <- struct{}{}
+	defer client.sending.release()
+	client.sending.close()
 	client.mu.Lock()
 	defer client.mu.Unlock()
 	client.shutdown = true
+	if client.sendErr != nil {
+		err = client.sendErr // a request could not be sent: say so, not the read error it caused
+	}
 	if client.closing {
 		err = ErrShutdown
 	} else {
@@ -159,25 +162,23 @@ func (client *Client) receive() {
 
 // send registers the call and writes its request, unless ctx ends first:
 // while the call waits for its turn to write, or during the write itself.
-func (client *Client) send(ctx context.Context, call *Call) {
-	select {
-	case client.sending <- struct{}{}:
-		defer func() { <-client.sending }()
-	case <-ctx.Done():
-	}
-	if err := ctx.Err(); err != nil {
+// later leaves the flush to the sender's flusher.
+func (client *Client) send(ctx context.Context, call *Call, later bool) {
+	if err := client.sending.lock(ctx); err != nil {
 		call.Error = fmt.Errorf("geerpc: call %s: %w", call.ServiceMethod, err)
 		call.done()
 		return
 	}
+	defer client.sending.release()
 	seq, err := client.registerCall(call)
 	if err != nil {
+		client.sending.finishLater()
 		call.Error = err
 		call.done()
 		return
 	}
 	client.header = codec.Header{ServiceMethod: call.ServiceMethod, Seq: seq}
-	if err := client.write(ctx, &client.header, call.Args); err != nil {
+	if err := client.write(ctx, call.Args, later); err != nil {
 		if ctx.Err() != nil {
 			err = fmt.Errorf("geerpc: call %s: %w", call.ServiceMethod, ctx.Err())
 		}
@@ -189,19 +190,33 @@ func (client *Client) send(ctx context.Context, call *Call) {
 	}
 }
 
-// write writes one request. If ctx ends first, a write deadline in the
-// past makes the blocked write return. Half a frame cannot be taken back,
-// so the codec then closes the connection, as after any failed send.
-func (client *Client) write(ctx context.Context, h *codec.Header, args any) error {
+// write writes the request in client.header and finishes: it sends the
+// request unless another writer waits (it will), or the flusher does so
+// later. If ctx ends first, a write deadline in the past makes a blocked
+// write return. Half a frame cannot be taken back, so the codec then
+// closes the connection, as after any failed send.
+func (client *Client) write(ctx context.Context, args any, later bool) error {
+	if later {
+		err := client.cc.Write(&client.header, args)
+		client.sending.finishLater()
+		return err
+	}
+	writeAndFinish := func() error {
+		err := client.cc.Write(&client.header, args)
+		if flushErr := client.sending.finish(client.cc); err == nil {
+			err = flushErr
+		}
+		return err
+	}
 	if ctx.Done() == nil { // a context that never ends needs no watch
-		return client.cc.Write(h, args)
+		return writeAndFinish()
 	}
 	cut := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() {
 		_ = client.conn.SetWriteDeadline(time.Unix(1, 0))
 		close(cut)
 	})
-	err := client.cc.Write(h, args)
+	err := writeAndFinish()
 	if !stop() {
 		<-cut // the write may have finished first: lift the deadline
 		_ = client.conn.SetWriteDeadline(time.Time{})
@@ -224,7 +239,7 @@ func (client *Client) Go(serviceMethod string, args, reply any, done chan *Call)
 		call.done()
 		return call
 	}
-	client.send(context.Background(), call)
+	client.send(context.Background(), call, true)
 	return call
 }
 
@@ -235,7 +250,7 @@ func (client *Client) Go(serviceMethod string, args, reply any, done chan *Call)
 // error is returned.
 func (client *Client) Call(ctx context.Context, serviceMethod string, args, reply any) error {
 	call := &Call{ServiceMethod: serviceMethod, Args: args, Reply: reply, Done: make(chan *Call, 1)}
-	client.send(ctx, call)
+	client.send(ctx, call, false)
 	select {
 	case <-ctx.Done():
 		if client.removeCall(call.Seq) == nil {
@@ -284,7 +299,12 @@ func NewClient(conn net.Conn, opt *Option) (*Client, error) {
 		_ = conn.Close()
 		return nil, fmt.Errorf("geerpc: send option: %w", err)
 	}
-	client := &Client{cc: newCodec(conn), conn: conn, sending: make(chan struct{}, 1), pending: make(map[uint64]*Call)}
+	client := &Client{cc: newCodec(conn), conn: conn, pending: make(map[uint64]*Call)}
+	client.sending = newSender(client.cc, func(err error) {
+		client.mu.Lock()
+		defer client.mu.Unlock()
+		client.sendErr = err
+	})
 	go client.receive()
 	return client, nil
 }

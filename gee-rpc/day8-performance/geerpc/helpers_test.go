@@ -11,7 +11,17 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"gee-rpc/day8-performance/geerpc/codec"
 )
+
+// writeFrame writes one frame and sends it at once.
+func writeFrame(cc codec.Codec, h *codec.Header, body any) error {
+	if err := cc.Write(h, body); err != nil {
+		return err
+	}
+	return cc.Flush()
+}
 
 // syncBuffer collects log output written from many goroutines.
 type syncBuffer struct {

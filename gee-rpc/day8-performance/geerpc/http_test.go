@@ -103,7 +103,7 @@ func TestConnectOneWriteHandshakeEveryCodec(t *testing.T) {
 			packet.Write(optionBytes(t, &Option{MagicNumber: MagicNumber, CodecType: ct}))
 			enc := codec.NewCodecFuncMap[ct](nopCloser{&packet})
 			for seq := uint64(1); seq <= 2; seq++ {
-				if err := enc.Write(&codec.Header{ServiceMethod: "Foo.Sum", Seq: seq}, Args{int(seq), 1}); err != nil {
+				if err := writeFrame(enc, &codec.Header{ServiceMethod: "Foo.Sum", Seq: seq}, Args{int(seq), 1}); err != nil {
 					t.Fatal(err)
 				}
 			}

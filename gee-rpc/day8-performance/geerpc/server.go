@@ -7,6 +7,7 @@
 package geerpc
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -244,7 +245,7 @@ type request struct {
 }
 
 func (server *Server) serveCodec(cc codec.Codec, opt *Option) {
-	sending := new(sync.Mutex) // a response is written whole before the next
+	sending := newSender(cc, func(err error) { server.logf("geerpc: write response: %v", err) })
 	wg := new(sync.WaitGroup)
 	for {
 		req, err := server.readRequest(cc)
@@ -263,6 +264,10 @@ func (server *Server) serveCodec(cc codec.Codec, opt *Option) {
 		go server.handleRequest(cc, req, sending, wg, opt.HandleTimeout)
 	}
 	wg.Wait()
+	if err := sending.flush(cc); err != nil {
+		server.logf("geerpc: write response: %v", err)
+	}
+	sending.close()
 	_ = cc.Close()
 }
 
@@ -308,9 +313,12 @@ func (server *Server) readRequest(cc codec.Codec) (*request, error) {
 	return req, nil
 }
 
-func (server *Server) sendResponse(cc codec.Codec, h *codec.Header, body any, sending *sync.Mutex) {
-	sending.Lock()
-	defer sending.Unlock()
+// sendResponse writes the response; the sender's flusher sends it, with
+// whatever other responses are written meanwhile.
+func (server *Server) sendResponse(cc codec.Codec, h *codec.Header, body any, sending *sender) {
+	_ = sending.lock(context.Background())
+	defer sending.release()
+	defer sending.finishLater()
 	err := cc.Write(h, body)
 	if err != nil && h.Error == "" {
 		// The reply could not be encoded: tell the client instead of
@@ -326,7 +334,7 @@ func (server *Server) sendResponse(cc codec.Codec, h *codec.Header, body any, se
 
 // handleRequest calls the method and sends exactly one response: the
 // reply, the method's error, or, if timeout passes first, a timeout error.
-func (server *Server) handleRequest(cc codec.Codec, req *request, sending *sync.Mutex, wg *sync.WaitGroup, timeout time.Duration) {
+func (server *Server) handleRequest(cc codec.Codec, req *request, sending *sender, wg *sync.WaitGroup, timeout time.Duration) {
 	defer wg.Done()
 	if timeout <= 0 {
 		server.respond(cc, req, req.svc.call(req.mtype, req.argv, req.replyv), sending)
@@ -351,7 +359,7 @@ func (server *Server) handleRequest(cc codec.Codec, req *request, sending *sync.
 }
 
 // respond sends the method's reply, or its error.
-func (server *Server) respond(cc codec.Codec, req *request, err error, sending *sync.Mutex) {
+func (server *Server) respond(cc codec.Codec, req *request, err error, sending *sender) {
 	if err != nil {
 		if _, panicked := err.(*panicError); panicked {
 			server.logf("%v", err)

@@ -59,7 +59,7 @@ func TestServerAnswersEveryCodec(t *testing.T) {
 			conn, cc := rawDial(t, addr, ct)
 			for seq := uint64(1); seq <= 3; seq++ {
 				h := &codec.Header{ServiceMethod: "Foo.Sum", Seq: seq}
-				if err := cc.Write(h, Args{int(seq), 10}); err != nil {
+				if err := writeFrame(cc, h, Args{int(seq), 10}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -90,7 +90,7 @@ func TestHandshakeReadsOnlyTheOption(t *testing.T) {
 			packet.Write(optionBytes(t, &Option{MagicNumber: MagicNumber, CodecType: ct}))
 			enc := codec.NewCodecFuncMap[ct](nopCloser{&packet})
 			for seq := uint64(1); seq <= 2; seq++ {
-				if err := enc.Write(&codec.Header{ServiceMethod: "Foo.Sum", Seq: seq}, Args{int(seq), 1}); err != nil {
+				if err := writeFrame(enc, &codec.Header{ServiceMethod: "Foo.Sum", Seq: seq}, Args{int(seq), 1}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -136,7 +136,7 @@ func TestBadHandshakeClosesOnlyThatConnection(t *testing.T) {
 
 			// The server still serves everybody else.
 			good, cc := rawDial(t, addr, codec.GobType)
-			if err := cc.Write(&codec.Header{ServiceMethod: "Foo.Sum", Seq: 7}, Args{3, 4}); err != nil {
+			if err := writeFrame(cc, &codec.Header{ServiceMethod: "Foo.Sum", Seq: 7}, Args{3, 4}); err != nil {
 				t.Fatal(err)
 			}
 			if got := readReplies(t, good, cc, 1); got[7] != 7 {
@@ -170,7 +170,7 @@ func TestMalformedFrameClosesConnection(t *testing.T) {
 			waitForLog(t, logs, "read header")
 
 			good, cc := rawDial(t, addr, ct)
-			if err := cc.Write(&codec.Header{ServiceMethod: "Foo.Sum", Seq: 7}, Args{3, 4}); err != nil {
+			if err := writeFrame(cc, &codec.Header{ServiceMethod: "Foo.Sum", Seq: 7}, Args{3, 4}); err != nil {
 				t.Fatal(err)
 			}
 			if got := readReplies(t, good, cc, 1); got[7] != 7 {
@@ -186,7 +186,7 @@ func TestWrongBodyTypeGetsErrorAndConnectionStaysUsable(t *testing.T) {
 		t.Run(string(ct), func(t *testing.T) {
 			conn, cc := rawDial(t, addr, ct)
 			// Foo.Sum wants Args; send a number.
-			if err := cc.Write(&codec.Header{ServiceMethod: "Foo.Sum", Seq: 1}, 42); err != nil {
+			if err := writeFrame(cc, &codec.Header{ServiceMethod: "Foo.Sum", Seq: 1}, 42); err != nil {
 				t.Fatal(err)
 			}
 			var h codec.Header
@@ -200,7 +200,7 @@ func TestWrongBodyTypeGetsErrorAndConnectionStaysUsable(t *testing.T) {
 			if err := cc.ReadBody(nil); err != nil {
 				t.Fatal(err)
 			}
-			if err := cc.Write(&codec.Header{ServiceMethod: "Foo.Sum", Seq: 2}, Args{1, 1}); err != nil {
+			if err := writeFrame(cc, &codec.Header{ServiceMethod: "Foo.Sum", Seq: 2}, Args{1, 1}); err != nil {
 				t.Fatal(err)
 			}
 			if got := readReplies(t, conn, cc, 1); got[2] != 2 {
@@ -239,7 +239,7 @@ func TestFailedWriteClosesConnection(t *testing.T) {
 
 			var packet bytes.Buffer
 			packet.Write(optionBytes(t, &Option{MagicNumber: MagicNumber, CodecType: ct}))
-			if err := codec.NewCodecFuncMap[ct](nopCloser{&packet}).Write(&codec.Header{ServiceMethod: "Foo.Sum", Seq: 1}, Args{1, 2}); err != nil {
+			if err := writeFrame(codec.NewCodecFuncMap[ct](nopCloser{&packet}), &codec.Header{ServiceMethod: "Foo.Sum", Seq: 1}, Args{1, 2}); err != nil {
 				t.Fatal(err)
 			}
 			_ = clientEnd.SetDeadline(time.Now().Add(5 * time.Second))
@@ -340,7 +340,7 @@ func TestIdleConnectionIsClosed(t *testing.T) {
 	}
 	addr, logs := startServer(t, server)
 	conn, cc := rawDial(t, addr, codec.JsonType)
-	if err := cc.Write(&codec.Header{ServiceMethod: "Foo.Sum", Seq: 1}, Args{1, 2}); err != nil {
+	if err := writeFrame(cc, &codec.Header{ServiceMethod: "Foo.Sum", Seq: 1}, Args{1, 2}); err != nil {
 		t.Fatal(err)
 	}
 	if got := readReplies(t, conn, cc, 1); got[1] != 3 {
@@ -357,7 +357,7 @@ func TestRequestErrorIsNotEchoed(t *testing.T) {
 	for _, ct := range codecTypes {
 		t.Run(string(ct), func(t *testing.T) {
 			conn, cc := rawDial(t, addr, ct)
-			if err := cc.Write(&codec.Header{ServiceMethod: "Foo.Sum", Seq: 1, Error: "injected"}, Args{1, 2}); err != nil {
+			if err := writeFrame(cc, &codec.Header{ServiceMethod: "Foo.Sum", Seq: 1, Error: "injected"}, Args{1, 2}); err != nil {
 				t.Fatal(err)
 			}
 			if got := readReplies(t, conn, cc, 1); got[1] != 3 {

@@ -15,7 +15,8 @@ type Header struct {
 }
 
 // Codec reads and writes frames on one connection. ReadHeader and ReadBody
-// are called by one goroutine; Write must be serialised by the caller.
+// are called by one goroutine; Write and Flush must be serialised by the
+// caller.
 type Codec interface {
 	io.Closer
 	ReadHeader(*Header) error
@@ -23,9 +24,12 @@ type Codec interface {
 	// is read and discarded. The body is consumed even when v cannot hold
 	// it, which keeps the stream in step.
 	ReadBody(v any) error
-	// Write encodes one header and one body and sends them together. If
-	// they cannot be sent, the connection is closed.
+	// Write encodes one header and one body into the write buffer. Frames
+	// written in a row leave together at the next Flush.
 	Write(h *Header, body any) error
+	// Flush sends the buffered frames. If they cannot be sent, the
+	// connection is closed.
+	Flush() error
 }
 
 // NewCodecFunc builds a Codec on top of a connection.

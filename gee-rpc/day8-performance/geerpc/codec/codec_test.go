@@ -31,6 +31,12 @@ func TestCodecRoundTrip(t *testing.T) {
 			if err := cc.Write(&Header{ServiceMethod: "Foo.Sum", Seq: 3, Error: "boom"}, "tail"); err != nil {
 				t.Fatal(err)
 			}
+			if conn.Len() != 0 {
+				t.Fatalf("%d bytes on the wire before Flush", conn.Len())
+			}
+			if err := cc.Flush(); err != nil {
+				t.Fatal(err)
+			}
 
 			var h Header
 			var a args
@@ -70,7 +76,11 @@ func TestFailedSendClosesConnection(t *testing.T) {
 	for typ, newCodec := range NewCodecFuncMap {
 		t.Run(string(typ), func(t *testing.T) {
 			conn := new(brokenConn)
-			err := newCodec(conn).Write(&Header{ServiceMethod: "Foo.Sum", Seq: 1}, args{1, 2})
+			cc := newCodec(conn)
+			if err := cc.Write(&Header{ServiceMethod: "Foo.Sum", Seq: 1}, args{1, 2}); err != nil {
+				t.Fatal(err)
+			}
+			err := cc.Flush()
 			if err == nil || !strings.Contains(err.Error(), "connection reset on purpose") {
 				t.Fatalf("err = %v, want the write error", err)
 			}
@@ -85,6 +95,9 @@ func TestJsonFramesAreLines(t *testing.T) {
 	conn := new(bufConn)
 	cc := NewJsonCodec(conn)
 	if err := cc.Write(&Header{ServiceMethod: "Foo.Sum", Seq: 5}, args{1, 2}); err != nil {
+		t.Fatal(err)
+	}
+	if err := cc.Flush(); err != nil {
 		t.Fatal(err)
 	}
 	want := `{"ServiceMethod":"Foo.Sum","Seq":5,"Error":""}` + "\n" + `{"A":1,"B":2}` + "\n"
@@ -141,6 +154,9 @@ func TestReadBodyIntoNonPointerKeepsStreamInStep(t *testing.T) {
 				if err := cc.Write(&Header{Seq: seq}, args{int(seq), 0}); err != nil {
 					t.Fatal(err)
 				}
+			}
+			if err := cc.Flush(); err != nil {
+				t.Fatal(err)
 			}
 			for _, into := range []any{args{}, (*args)(nil)} {
 				var h Header

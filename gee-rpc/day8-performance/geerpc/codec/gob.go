@@ -51,13 +51,11 @@ func (c *GobCodec) ReadBody(body any) error {
 	return c.dec.Decode(body)
 }
 
-// Write encodes h and body into the buffer and sends both with one write.
-// A nil body, which gob cannot send, is refused before anything is
-// written, so the connection lives on. If h or body fails to encode
-// otherwise, the connection is closed: the encoder already counts the type
-// descriptions it buffered as sent, so the stream cannot be continued. A
-// failed send closes it too: the buffer keeps its error, so nothing could
-// be sent on it again, and closing makes the reading side fail as well.
+// Write encodes h and body into the buffer. A nil body, which gob cannot
+// send, is refused before anything is written, so the connection lives
+// on. If h or body fails to encode otherwise, the connection is closed:
+// the encoder already counts the type descriptions it buffered as sent, so
+// the stream cannot be continued.
 func (c *GobCodec) Write(h *Header, body any) error {
 	if v := reflect.ValueOf(body); !v.IsValid() || v.Kind() == reflect.Pointer && v.IsNil() {
 		return fmt.Errorf("geerpc: gob encode body: gob cannot send nil (%T)", body)
@@ -68,6 +66,13 @@ func (c *GobCodec) Write(h *Header, body any) error {
 	if err := c.enc.Encode(body); err != nil {
 		return c.abort(fmt.Errorf("geerpc: gob encode body: %w", err))
 	}
+	return nil
+}
+
+// Flush sends the buffered frames. A failed send closes the connection:
+// the buffer keeps its error, so nothing could be sent on it again, and
+// closing makes the reading side fail as well.
+func (c *GobCodec) Flush() error {
 	if err := c.buf.Flush(); err != nil {
 		return c.abort(fmt.Errorf("geerpc: gob send: %w", err))
 	}

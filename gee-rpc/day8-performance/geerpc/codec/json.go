@@ -45,10 +45,9 @@ func (c *JsonCodec) ReadBody(body any) error {
 	return c.dec.Decode(body)
 }
 
-// Write encodes h and body and sends both with one write. The body is
-// marshalled first so that a body JSON cannot encode never leaves a header
-// without its body on the wire. A failed send closes the connection: the
-// buffer keeps its error, so nothing could be sent on it again.
+// Write encodes h and body into the buffer. The body is marshalled first so
+// that a body JSON cannot encode never leaves a header without its body in
+// the buffer.
 func (c *JsonCodec) Write(h *Header, body any) error {
 	b, err := json.Marshal(body)
 	if err != nil {
@@ -58,7 +57,12 @@ func (c *JsonCodec) Write(h *Header, body any) error {
 		return fmt.Errorf("geerpc: json encode header: %w", err)
 	}
 	c.buf.Write(b)
-	c.buf.WriteByte('\n')
+	return c.buf.WriteByte('\n')
+}
+
+// Flush sends the buffered frames. A failed send closes the connection:
+// the buffer keeps its error, so nothing could be sent on it again.
+func (c *JsonCodec) Flush() error {
 	if err := c.buf.Flush(); err != nil {
 		_ = c.conn.Close()
 		return fmt.Errorf("geerpc: json send: %w", err)
