@@ -20,45 +20,59 @@ const (
 	UPDATE
 	DELETE
 	COUNT
+	numTypes // how many clause types there are
 )
 
-// Clause collects the clauses of one statement, by their Type.
+// Clause collects the clauses of one statement, indexed by their Type:
+// arrays in the session itself, where maps cost two allocations and a hash
+// per clause.
 type Clause struct {
-	sql     map[Type]string
-	sqlVars map[Type][]any
+	set     [numTypes]bool
+	sql     [numTypes]string
+	sqlVars [numTypes][]any
 }
 
 // Set generates the clause name from vars. Setting a clause again replaces
 // it, except WHERE: a second condition is joined to the first with AND.
 func (c *Clause) Set(name Type, vars ...any) {
-	if c.sql == nil {
-		c.sql = make(map[Type]string)
-		c.sqlVars = make(map[Type][]any)
-	}
 	sql, values := generators[name](vars...)
-	if old, ok := c.sql[WHERE]; ok && name == WHERE {
-		sql = old + " AND " + strings.TrimPrefix(sql, "WHERE ")
-		values = append(c.sqlVars[WHERE], values...)
+	if name == WHERE && c.set[WHERE] {
+		c.sql[WHERE] += " AND " + strings.TrimPrefix(sql, "WHERE ")
+		c.sqlVars[WHERE] = append(c.sqlVars[WHERE], values...)
+		return
 	}
-	c.sql[name], c.sqlVars[name] = sql, values
+	c.set[name] = true
+	c.sql[name] = sql
+	c.sqlVars[name] = values
 }
 
 // Has reports whether the clause name was set.
 func (c *Clause) Has(name Type) bool {
-	_, ok := c.sql[name]
-	return ok
+	return c.set[name]
 }
 
 // Build joins the clauses that were set, in the given order, into one
-// statement and returns it with its values in placeholder order.
+// statement and returns it with its values in placeholder order. It
+// measures first, so the text and the values each take one allocation.
 func (c *Clause) Build(orders ...Type) (string, []any) {
-	var sqls []string
-	var vars []any
+	size, numVars := 0, 0
 	for _, order := range orders {
-		if sql, ok := c.sql[order]; ok {
-			sqls = append(sqls, sql)
+		if c.set[order] {
+			size += len(c.sql[order]) + 1
+			numVars += len(c.sqlVars[order])
+		}
+	}
+	var sql strings.Builder
+	sql.Grow(size)
+	vars := make([]any, 0, numVars)
+	for _, order := range orders {
+		if c.set[order] {
+			if sql.Len() > 0 {
+				sql.WriteByte(' ')
+			}
+			sql.WriteString(c.sql[order])
 			vars = append(vars, c.sqlVars[order]...)
 		}
 	}
-	return strings.Join(sqls, " "), vars
+	return sql.String(), vars
 }

@@ -62,10 +62,10 @@ func TestSelectWhereOrderByLimit(t *testing.T) {
 	c.Set(WHERE, "Name = ?", "Tom")
 	c.Set(ORDERBY, "Age ASC")
 	sql, vars := c.Build(SELECT, WHERE, ORDERBY, LIMIT)
-	if want := `SELECT "User"."Name", "User"."Age" FROM "User" WHERE (Name = ?) ORDER BY Age ASC LIMIT ?`; sql != want {
+	if want := `SELECT "User"."Name", "User"."Age" FROM "User" WHERE (Name = ?) ORDER BY Age ASC LIMIT 3`; sql != want {
 		t.Errorf("sql = %s\nwant  %s", sql, want)
 	}
-	if want := []any{"Tom", 3}; !reflect.DeepEqual(vars, want) {
+	if want := []any{"Tom"}; !reflect.DeepEqual(vars, want) {
 		t.Errorf("vars = %v, want %v", vars, want)
 	}
 	if !c.Has(LIMIT) || c.Has(UPDATE) {
@@ -108,7 +108,7 @@ func TestUpdateDeleteCount(t *testing.T) {
 		}, `DELETE FROM "User" WHERE (Age < ?)`, []any{18}},
 		{"count", func(c *Clause) {
 			c.Set(COUNT, "User")
-		}, `SELECT count(*) FROM "User"`, nil},
+		}, `SELECT count(*) FROM "User"`, []any{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

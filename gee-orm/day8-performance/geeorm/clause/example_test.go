@@ -15,6 +15,6 @@ func ExampleClause_Build() {
 	fmt.Println(sql)
 	fmt.Println(vars)
 	// Output:
-	// SELECT "User"."Name", "User"."Age" FROM "User" WHERE (Age > ?) LIMIT ?
-	// [18 10]
+	// SELECT "User"."Name", "User"."Age" FROM "User" WHERE (Age > ?) LIMIT 10
+	// [18]
 }

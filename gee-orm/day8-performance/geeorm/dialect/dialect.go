@@ -28,5 +28,20 @@ func GetDialect(name string) (d Dialect, ok bool) {
 
 // Quote quotes an identifier, which may be a keyword ("order") or hold a ".
 func Quote(ident string) string {
-	return `"` + strings.ReplaceAll(ident, `"`, `""`) + `"`
+	var b strings.Builder
+	QuoteTo(&b, ident)
+	return b.String()
+}
+
+// QuoteTo writes ident, quoted as Quote does, to b: a column list built
+// this way costs no string per column.
+func QuoteTo(b *strings.Builder, ident string) {
+	b.Grow(len(ident) + 2)
+	b.WriteByte('"')
+	if strings.IndexByte(ident, '"') < 0 {
+		b.WriteString(ident)
+	} else {
+		b.WriteString(strings.ReplaceAll(ident, `"`, `""`))
+	}
+	b.WriteByte('"')
 }

@@ -8,6 +8,7 @@ import (
 	"log"
 	"os"
 	"sync"
+	"sync/atomic"
 )
 
 // Levels accepted by SetLevel. A level shows its own messages and those of
@@ -22,10 +23,13 @@ var (
 	errorLog = log.New(os.Stdout, "[error] ", log.Ltime)
 	infoLog  = log.New(os.Stdout, "[info]  ", log.Ltime)
 
-	mu    sync.Mutex
-	out   io.Writer = os.Stdout
-	level           = InfoLevel
+	mu     sync.Mutex
+	out    io.Writer = os.Stdout
+	level            = InfoLevel
+	infoOn atomic.Bool
 )
+
+func init() { infoOn.Store(true) }
 
 // Info and Error log at their level; the f variants format like fmt.Printf.
 var (
@@ -44,6 +48,12 @@ func SetLevel(l int) {
 	apply()
 }
 
+// InfoEnabled reports whether info messages are written, so a caller can
+// skip preparing a message nobody will see.
+func InfoEnabled() bool {
+	return infoOn.Load()
+}
+
 // SetOutput sends the messages of the enabled levels to w (os.Stdout by default).
 func SetOutput(w io.Writer) {
 	mu.Lock()
@@ -56,6 +66,7 @@ func SetOutput(w io.Writer) {
 func apply() {
 	infoLog.SetOutput(out)
 	errorLog.SetOutput(out)
+	infoOn.Store(level <= InfoLevel)
 	if level > InfoLevel {
 		infoLog.SetOutput(io.Discard)
 	}

@@ -25,6 +25,9 @@ func TestSetLevel(t *testing.T) {
 		Info("an info line")
 		Errorf("an error line %d", 42)
 		got := buf.String()
+		if InfoEnabled() != tt.wantInfo {
+			t.Errorf("level %d: InfoEnabled() = %v, want %v", tt.level, !tt.wantInfo, tt.wantInfo)
+		}
 		if strings.Contains(got, "[info]  ") != tt.wantInfo || strings.Contains(got, "an info line") != tt.wantInfo {
 			t.Errorf("level %d: info shown = %v, want %v (output %q)", tt.level, !tt.wantInfo, tt.wantInfo, got)
 		}

@@ -5,6 +5,7 @@ package schema
 import (
 	"fmt"
 	"reflect"
+	"strings"
 
 	"gee-orm/day8-performance/geeorm/dialect"
 )
@@ -25,6 +26,9 @@ type Schema struct {
 	FieldNames []string // column names in struct order
 	Err        error    // why the struct cannot be mapped; nil when it can
 	fieldMap   map[string]*Field
+	// ColumnList and SelectList are FieldNames quoted, and qualified with
+	// the table, ready for the INSERT and SELECT of every session.
+	ColumnList, SelectList string
 }
 
 // Tabler is implemented by models that choose their own table name.
@@ -66,6 +70,15 @@ func (schema *Schema) RecordAddrs(dest any) []any {
 	return addrs
 }
 
+// FillAddrs puts into addrs, in column order, pointers to the fields of
+// dest, an addressable struct value of the parsed type: RecordAddrs
+// without an allocation per row.
+func (schema *Schema) FillAddrs(addrs []any, dest reflect.Value) {
+	for i, field := range schema.Fields {
+		addrs[i] = dest.Field(field.index).Addr().Interface()
+	}
+}
+
 // Parse maps dest, a struct or a pointer to one, to its table in dialect d:
 // exported fields are columns unless tagged `geeorm:"-"`; unexported and
 // embedded ones are skipped. A model it cannot map gets Err, never a panic.
@@ -102,5 +115,20 @@ func Parse(dest any, d dialect.Dialect) *Schema {
 	if len(schema.Fields) == 0 {
 		schema.Err = fmt.Errorf("schema: model %s has no exported fields to store", modelType)
 	}
+	schema.ColumnList = quoteAll(schema.FieldNames, "")
+	schema.SelectList = quoteAll(schema.FieldNames, dialect.Quote(schema.Name)+".")
 	return schema
+}
+
+// quoteAll quotes each name, after prefix, and joins them with commas.
+func quoteAll(names []string, prefix string) string {
+	var b strings.Builder
+	for i, name := range names {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(prefix)
+		dialect.QuoteTo(&b, name)
+	}
+	return b.String()
 }

@@ -106,9 +106,18 @@ func (s *Session) callHook(h hook, value any) error {
 	return err
 }
 
+// hasHook reports whether *t has hook h. It asks a nil *t, so a model
+// without the hook costs no allocation.
+func hasHook(h hook, t reflect.Type) bool {
+	return hookFunc(h, reflect.Zero(reflect.PointerTo(t)).Interface()) != nil
+}
+
 // callModelHook runs hook h on a new zero value of the model type t, if
-// *t has that hook.
+// *t has that hook; it allocates that value only then.
 func (s *Session) callModelHook(h hook, t reflect.Type) error {
+	if !hasHook(h, t) {
+		return nil
+	}
 	return s.callHook(h, reflect.New(t).Interface())
 }
 

@@ -78,7 +78,9 @@ func (s *Session) Raw(sql string, values ...any) *Session {
 
 // logStatement logs the statement and its values at info level.
 func (s *Session) logStatement() {
-	log.Info(s.sql, loggedValues(s.sqlVars))
+	if log.InfoEnabled() { // spare the arguments' allocations when nobody reads them
+		log.Info(s.sql, loggedValues(s.sqlVars))
+	}
 }
 
 // loggedValues writes values as Go source would, so that an empty string

@@ -80,7 +80,7 @@ func (s *Session) insertBatches(records []any) (n int64, err error) {
 		}()
 	}
 	for start := 0; start < len(records); start += perBatch {
-		s.clause.Set(clause.INSERT, s.refTable.Name, s.refTable.FieldNames)
+		s.clause.Set(clause.INSERT, s.refTable.Name, s.refTable.ColumnList)
 		s.clause.Set(clause.VALUES, records[start:min(start+perBatch, len(records))]...)
 		sql, vars := s.clause.Build(clause.INSERT, clause.VALUES)
 		result, err := s.Raw(sql, vars...).Exec()
@@ -121,7 +121,7 @@ func (s *Session) Find(values any) error {
 	}
 	destSlice = destSlice.Elem()
 	destType := destSlice.Type().Elem()
-	table, err := s.Model(reflect.New(destType).Interface()).table()
+	table, err := s.modelOf(destType).table()
 	if err != nil {
 		return err
 	}
@@ -129,7 +129,7 @@ func (s *Session) Find(values any) error {
 		return err
 	}
 
-	s.clause.Set(clause.SELECT, table.Name, table.FieldNames)
+	s.clause.Set(clause.SELECT, table.Name, table.SelectList)
 	sql, vars := s.clause.Build(clause.SELECT, clause.WHERE, clause.ORDERBY, clause.LIMIT, clause.OFFSET)
 	rows, err := s.Raw(sql, vars...).QueryRows()
 	if err != nil {
@@ -139,14 +139,18 @@ func (s *Session) Find(values any) error {
 	// a Scan fails half way (the well-known version leaked it then).
 	defer rows.Close()
 
+	// Rows are scanned straight into the new slice's elements, through one
+	// slice of field addresses reused for every row.
 	found := reflect.MakeSlice(destSlice.Type(), 0, 0)
+	zero := reflect.Zero(destType)
+	addrs := make([]any, len(table.Fields))
 	for rows.Next() {
-		dest := reflect.New(destType)
-		if err := rows.Scan(table.RecordAddrs(dest.Interface())...); err != nil {
+		found = reflect.Append(found, zero)
+		table.FillAddrs(addrs, found.Index(found.Len()-1))
+		if err := rows.Scan(addrs...); err != nil {
 			log.Error(err)
 			return fmt.Errorf("session: find %s: %w", table.Name, err)
 		}
-		found = reflect.Append(found, dest.Elem())
 	}
 	if err := rows.Err(); err != nil {
 		log.Error(err)
@@ -160,9 +164,11 @@ func (s *Session) Find(values any) error {
 		log.Error(err)
 		return fmt.Errorf("session: find %s: %w", table.Name, err)
 	}
-	for i := range found.Len() {
-		if err := s.callHook(afterQuery, found.Index(i).Addr().Interface()); err != nil {
-			return err
+	if hasHook(afterQuery, destType) {
+		for i := range found.Len() {
+			if err := s.callHook(afterQuery, found.Index(i).Addr().Interface()); err != nil {
+				return err
+			}
 		}
 	}
 	destSlice.Set(found)
@@ -328,7 +334,9 @@ func (s *Session) Offset(num int) *Session {
 // Where adds a condition, desc with a ? per arg, to the next statement;
 // Where(a).Where(b) matches rows where a AND b hold.
 func (s *Session) Where(desc string, args ...any) *Session {
-	s.clause.Set(clause.WHERE, append([]any{desc}, args...)...)
+	vars := make([]any, 0, 1+len(args)) // desc and args in one allocation
+	vars = append(vars, desc)
+	s.clause.Set(clause.WHERE, append(vars, args...)...)
 	return s
 }
 

@@ -19,13 +19,21 @@ var ErrModelNotSet = errors.New("session: model is not set; call Model first")
 // pointer to it are the same model); it is parsed when the type changes,
 // once per engine for a session with a cache.
 func (s *Session) Model(value any) *Session {
-	t := schema.StructType(value)
+	if t := schema.StructType(value); t != nil && t.Kind() == reflect.Struct {
+		return s.modelOf(t)
+	}
+	s.refTable = schema.Parse(value, s.dialect) // an error schema: not a struct
+	return s
+}
+
+// modelOf is Model for the struct type t: it needs no value of the type.
+func (s *Session) modelOf(t reflect.Type) *Session {
 	switch {
 	case s.refTable != nil && t == schema.StructType(s.refTable.Model):
-	case s.cache != nil && t != nil && t.Kind() == reflect.Struct:
+	case s.cache != nil:
 		s.refTable = s.cache.schema(t, s.dialect)
 	default:
-		s.refTable = schema.Parse(value, s.dialect)
+		s.refTable = schema.Parse(reflect.New(t).Interface(), s.dialect)
 	}
 	return s
 }
