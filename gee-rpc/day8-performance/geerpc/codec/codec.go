@@ -49,3 +49,6 @@ var NewCodecFuncMap = map[Type]NewCodecFunc{
 	GobType:  NewGobCodec,
 	JsonType: NewJsonCodec,
 }
+
+// bufferSize is the size of each connection's read and write buffers.
+const bufferSize = 32 << 10

@@ -21,11 +21,11 @@ var _ Codec = (*GobCodec)(nil)
 
 // NewGobCodec returns a gob Codec on conn.
 func NewGobCodec(conn io.ReadWriteCloser) Codec {
-	buf := bufio.NewWriter(conn)
+	buf := bufio.NewWriterSize(conn, bufferSize)
 	return &GobCodec{
 		conn: conn,
 		buf:  buf,
-		dec:  gob.NewDecoder(bufio.NewReader(conn)),
+		dec:  gob.NewDecoder(bufio.NewReaderSize(conn, bufferSize)),
 		enc:  gob.NewEncoder(buf),
 	}
 }

@@ -20,7 +20,7 @@ var _ Codec = (*JsonCodec)(nil)
 
 // NewJsonCodec returns a JSON Codec on conn.
 func NewJsonCodec(conn io.ReadWriteCloser) Codec {
-	buf := bufio.NewWriter(conn)
+	buf := bufio.NewWriterSize(conn, bufferSize)
 	return &JsonCodec{
 		conn: conn,
 		buf:  buf,
