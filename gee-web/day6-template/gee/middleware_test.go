@@ -2,7 +2,9 @@ package gee
 
 import (
 	"bytes"
+	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -414,5 +416,26 @@ func TestLoggerLogsARequestThatPanics(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "panic | GET     /boom | ") {
 		t.Fatalf("logged %q, want a line for the panicking request", out.String())
+	}
+}
+
+func TestLoggerWritesToStandardError(t *testing.T) {
+	r, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr := os.Stderr
+	os.Stderr = pw // Logger binds to the os.Stderr of the moment it is called
+	logger := Logger()
+	os.Stderr = stderr
+
+	engine := New()
+	engine.Use(logger)
+	engine.GET("/ping", func(c *Context) { c.String(http.StatusAccepted, "pong") })
+	serve(engine, "GET", "/ping", nil)
+	pw.Close()
+	logged, _ := io.ReadAll(r)
+	if !strings.HasPrefix(string(logged), "[gee] ") || !strings.Contains(string(logged), "202 | GET     /ping | ") {
+		t.Fatalf("standard error got %q", logged)
 	}
 }
