@@ -299,6 +299,9 @@ func exAuditCmd(e *env, args []string) error {
 		for _, g := range gaps {
 			head += fmt.Sprintf("\n- GAP %s", g)
 		}
+		for _, p := range problems {
+			head += fmt.Sprintf("\n- ERROR %s", exShorten(p, 200))
+		}
 		if err := exWriteAuditDoc(file, head+"\n"+md.String()); err != nil {
 			return err
 		}
