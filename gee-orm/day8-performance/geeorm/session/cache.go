@@ -21,14 +21,15 @@ const maxStatements = 1000
 type Cache struct {
 	schemas sync.Map // reflect.Type → *schema.Schema
 
-	mu     sync.Mutex
-	stmts  map[string]*sql.Stmt
-	closed bool
+	mu       sync.Mutex
+	stmts    map[string]*sql.Stmt
+	maxStmts int // maxStatements; tests lower it
+	closed   bool
 }
 
 // NewCache returns an empty cache.
 func NewCache() *Cache {
-	return &Cache{stmts: make(map[string]*sql.Stmt)}
+	return &Cache{stmts: make(map[string]*sql.Stmt), maxStmts: maxStatements}
 }
 
 // NewCached returns a session on db that shares c with the engine's other
@@ -53,7 +54,7 @@ func (c *Cache) schema(t reflect.Type, d dialect.Dialect) *schema.Schema {
 func (c *Cache) stmt(db *sql.DB, query string) *sql.Stmt {
 	c.mu.Lock()
 	stmt, ok := c.stmts[query]
-	full := c.closed || len(c.stmts) >= maxStatements
+	full := c.closed || len(c.stmts) >= c.maxStmts
 	c.mu.Unlock()
 	if ok || full {
 		return stmt
@@ -64,7 +65,7 @@ func (c *Cache) stmt(db *sql.DB, query string) *sql.Stmt {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if cached, ok := c.stmts[query]; ok || c.closed {
+	if cached, ok := c.stmts[query]; ok || c.closed || len(c.stmts) >= c.maxStmts {
 		// Another session prepared it meanwhile, or the engine closed.
 		stmt.Close()
 		return cached

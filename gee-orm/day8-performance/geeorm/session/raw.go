@@ -26,6 +26,7 @@ type Session struct {
 	clause   clause.Clause  // the clauses of the statement being built
 	tx       *sql.Tx        // set between Begin and Commit or Rollback
 	cache    *Cache         // shared with the engine's sessions; nil: none
+	limit    int            // the Limit of the statement being built, 0 if none
 }
 
 // New returns a session on db.
@@ -38,6 +39,7 @@ func (s *Session) Clear() {
 	s.sql = ""
 	s.sqlVars = nil
 	s.clause = clause.Clause{}
+	s.limit = 0
 }
 
 // CommonDB is what *sql.DB and *sql.Tx have in common: a session runs its
