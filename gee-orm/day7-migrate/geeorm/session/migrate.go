@@ -91,13 +91,11 @@ func columnSQL(field *schema.Field, isNew bool) string {
 // The drop takes the table's indexes and triggers along, and views and
 // triggers naming it fail the rename: all are created again from sqlite_master.
 func (s *Session) rebuild(table *schema.Schema, added []string) error {
-	drops, err := s.queryStrings(`SELECT 'DROP ' || type || ' "' || replace(name, '"', '""') || '"'
-		FROM sqlite_master WHERE type IN ('trigger', 'view') ORDER BY rowid DESC`)
+	drops, err := s.queryStrings(`SELECT 'DROP ' || type || ' "' || replace(name, '"', '""') || '"' FROM sqlite_master WHERE type IN ('trigger', 'view') ORDER BY rowid DESC`)
 	if err != nil {
 		return err
 	}
-	creates, err := s.queryStrings(`SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND
-		(type IN ('trigger', 'view') OR type = 'index' AND tbl_name = ? COLLATE NOCASE) ORDER BY rowid`, table.Name)
+	creates, err := s.queryStrings(`SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND (type IN ('trigger', 'view') OR type = 'index' AND tbl_name = ? COLLATE NOCASE) ORDER BY rowid`, table.Name)
 	if err != nil {
 		return err
 	}
