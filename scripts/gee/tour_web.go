@@ -2,29 +2,31 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 )
 
-// The gee-web part of the tour. It builds gee-web/day7-panic-recover, starts it on a free
-// loopback port and uses it the way a browser or an API client would: pages, route parameters,
-// query strings and forms, JSON, groups with their middleware, 404 and 405, a template page fed
-// hostile input, static files and attempts to escape the static folder, and a panicking handler
-// that must not take the server down.
+// The gee-web part of the tour. It builds the final chapter (gee-web/day8-performance), starts
+// it on a free loopback port and uses it the way a browser or an API client would: pages, route
+// parameters, query strings and forms, JSON, HEAD on a GET route, groups with their middleware, a
+// value passed from middleware to handler (Set/Get), a redirect that stops the chain (Abort),
+// 404 and 405, a template page fed hostile input, static files and attempts to escape the static
+// folder, and a panicking handler that must not take the server down.
 
 func init() { registerTour("gee-web", webTour) }
 
 func webTour(t *Tour) error {
-	bin, err := t.Build("gee-web/day7-panic-recover")
+	bin, err := t.Build(t.FinalChapter("gee-web"))
 	if err != nil {
 		return err
 	}
 	addr := t.FreeAddr()
 	base := "http://" + addr
 
-	t.Say("The final chapter's demo: gee.Default() (Logger + Recovery) with every feature of the seven chapters.")
+	t.Say("The final chapter's demo: gee.Default() (Logger + Recovery) with every feature of the chapters.")
 	p, err := t.Start("gee-web", bin, "-addr", addr)
 	if err != nil {
 		return err
@@ -44,6 +46,15 @@ func webTour(t *Tour) error {
 	if t.CheckAnswer(a, err, http.StatusOK, "") {
 		t.Check(a.Body == "hello geektutu, you're at /v2/hello/geektutu\n", "c.Param(\"name\") is geektutu: %q", a.Body)
 		t.Check(a.Header.Get("X-Gee-Group") == "v2", "the /v2 group middleware ran: X-Gee-Group = %q", a.Header.Get("X-Gee-Group"))
+	}
+	t.Say("HEAD on the same GET route (curl -I): the GET handler's headers, no body.")
+	get := a
+	a, err = t.Request(http.MethodHead, base+"/v2/hello/geektutu", "")
+	if t.CheckAnswer(a, err, http.StatusOK, "") && get != nil {
+		t.Check(a.Body == "", "no body: %q", a.Body)
+		t.Check(a.Header.Get("Content-Length") == get.Header.Get("Content-Length") && a.Header.Get("Content-Type") == get.Header.Get("Content-Type"),
+			"Content-Length %q and Content-Type %q as for GET", a.Header.Get("Content-Length"), a.Header.Get("Content-Type"))
+		t.Check(a.Header.Get("X-Gee-Group") == "v2", "the group middleware ran for HEAD too")
 	}
 	a, err = t.Request(http.MethodGet, base+"/v1/hello?name=tour", "")
 	if t.CheckAnswer(a, err, http.StatusOK, "") {
@@ -69,18 +80,27 @@ func webTour(t *Tour) error {
 		t.Check(decodeErr == nil && got["username"] == "geektutu" && got["password"] == "1234", "the form fields come back: %q", a.Body)
 	}
 
-	t.Say("The /admin group's middleware stops requests without a token (c.Fail) and lets the right one through.")
+	t.Say("The /admin group's middleware stops requests without a token (c.Fail) and passes the token's user to the handler (c.Set, c.Get).")
 	a, err = t.Request(http.MethodGet, base+"/admin/stats", "")
 	t.CheckAnswer(a, err, http.StatusUnauthorized, `{"message":"missing or wrong X-Token"}`)
 	a, err = t.Request(http.MethodGet, base+"/admin/stats", "", "X-Token", "secret")
-	t.CheckAnswer(a, err, http.StatusOK, `{"requests":42}`)
+	t.CheckAnswer(a, err, http.StatusOK, `{"requests":42,"user":"geektutu"}`)
+
+	t.Say("The /account group's middleware redirects visitors without a session cookie and calls c.Abort(), so the handler does not answer too.")
+	status, location, body, err := requestWithoutRedirect(t, base+"/account")
+	if t.Check(err == nil, "GET /account without a cookie: %v", err) {
+		t.Check(status == http.StatusFound && location == "/", "302 to /: got %d Location %q", status, location)
+		t.Check(!strings.Contains(body, "your account"), "the handler did not run: body %q", body)
+	}
+	a, err = t.Request(http.MethodGet, base+"/account", "", "Cookie", "session=1")
+	t.CheckAnswer(a, err, http.StatusOK, "your account")
 
 	t.Say("Unknown paths get 404; a path that exists for another method gets 405 with Allow.")
 	a, err = t.Request(http.MethodGet, base+"/nothing/here", "")
 	t.CheckAnswer(a, err, http.StatusNotFound, "404 NOT FOUND: /nothing/here")
 	a, err = t.Request(http.MethodDelete, base+"/v2/hello/geektutu", "")
 	if t.CheckAnswer(a, err, http.StatusMethodNotAllowed, "405 METHOD NOT ALLOWED: DELETE /v2/hello/geektutu") {
-		t.Check(a.Header.Get("Allow") == "GET", "Allow: %q, want GET", a.Header.Get("Allow"))
+		t.Check(a.Header.Get("Allow") == "GET, HEAD", "Allow: %q, want GET, HEAD (GET routes answer HEAD)", a.Header.Get("Allow"))
 	}
 	a, err = t.Request(http.MethodGet, base+"/v2/login", "")
 	if t.CheckAnswer(a, err, http.StatusMethodNotAllowed, "") {
@@ -132,9 +152,9 @@ func webTour(t *Tour) error {
 
 	t.Say("The server's log: the recovered panic with its trace, and the Logger's real statuses.")
 	out := p.Output()
-	t.Check(strings.Contains(out, "panic recovered: runtime error: index out of range [100] with length 1"), "the panic value is logged")
+	t.Check(strings.Contains(out, "panic recovered: GET /panic: runtime error: index out of range [100] with length 1"), "the panic is logged with method, path and value")
 	t.Check(strings.Contains(out, "Traceback:") && strings.Contains(out, "main.go:"), "with a trace that points into main.go")
-	for _, line := range []string{"500 | GET     /panic", "200 | GET     /assets/css/site.css", "200 | HEAD    /assets/css/site.css", "404 | GET     /nothing/here", "405 | DELETE  /v2/hello/geektutu", "401 | GET     /admin/stats"} {
+	for _, line := range []string{"500 | GET     /panic", "200 | GET     /assets/css/site.css", "200 | HEAD    /assets/css/site.css", "404 | GET     /nothing/here", "405 | DELETE  /v2/hello/geektutu", "401 | GET     /admin/stats", "200 | HEAD    /v2/hello/geektutu", "302 | GET     /account"} {
 		t.Check(strings.Contains(out, line), "logged %q", line)
 	}
 
@@ -142,4 +162,27 @@ func webTour(t *Tour) error {
 	p.Stop()
 	t.Check(strings.Contains(p.Output(), "shutting down"), "the demo printed \"shutting down\"")
 	return nil
+}
+
+// requestWithoutRedirect sends a GET and reports the answer as it is, a redirect included: the
+// tour's client follows redirects, which would hide whether a redirecting middleware stopped the
+// chain (a handler that ran anyway appends its body to the redirect's).
+func requestWithoutRedirect(t *Tour, url string) (status int, location, body string, err error) {
+	client := &http.Client{
+		Timeout:       15 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
+	if err != nil {
+		return 0, "", "", err
+	}
+	t.printf("\n  → GET %s (redirects not followed)\n", url)
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, "", "", err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	t.printf("  ← %s  Location: %s\n", resp.Status, resp.Header.Get("Location"))
+	return resp.StatusCode, resp.Header.Get("Location"), string(data), err
 }
