@@ -173,7 +173,16 @@ func exTopicParas(page string, topic []string) []exPara {
 // function the page never names fully), then the unmentioned ones in file order.
 func exPageOrder(page string, funcs []exFunc) {
 	exFileOrder(funcs)
-	paras := exPageParas(page)
+	// The "Take it as an exercise" section lists the functions as a summary: it decides only
+	// the place of a function that the rest of the page does not mention.
+	var paras []exPara
+	for _, p := range exPageParas(page) {
+		if strings.HasPrefix(strings.ToLower(p.Heading), "take it as an exercise") {
+			p.Pos += 1 << 20
+		}
+		paras = append(paras, p)
+	}
+	sort.SliceStable(paras, func(i, j int) bool { return paras[i].Pos < paras[j].Pos })
 	const never = 1 << 30
 	rank := make(map[string]int, len(funcs))
 	for _, f := range funcs {
@@ -191,7 +200,7 @@ func exPageOrder(page string, funcs []exFunc) {
 		switch {
 		case f.Recv == "" && f.Name == "init":
 			r = -1
-		case strongAt != never:
+		case strongAt < 1<<20 || strongAt != never && weakAt >= 1<<20:
 			r = strongAt
 		case weakAt != never:
 			r = weakAt
