@@ -61,7 +61,7 @@ func TestExerciseTaskListsFunctionsInPageOrderWithWhyAndCommands(t *testing.T) {
 	}
 	for _, want := range []string{"## What this step adds and why\n\nA second init, and the `Split` helper",
 		"go run ./scripts/gee exercise check toy/day2-more", "go test -race ./...",
-		"## From the chapter page: taking it as an exercise\n\nThe tests check Split on \"a,b\"."} {
+		"## From the chapter page: taking it as an exercise\n\nYou write `Untested`, `Set.Has` and `Split`. The tests check Split on \"a,b\"."} {
 		if !strings.Contains(s, want) {
 			t.Errorf("TASK.md lacks %q", want)
 		}

@@ -159,7 +159,7 @@ func Untested() string
 
 ## Take it as an exercise
 
-The tests check Split on "a,b".
+You write ` + "`Untested`, `Set.Has` and `Split`" + `. The tests check Split on "a,b".
 `
 
 func exWriteFiles(t *testing.T, root string, files map[string]string) {
@@ -231,8 +231,9 @@ func TestExerciseHoldsWhatTheChapterAddsOrChangesInPageOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// init functions first (every test waits for them), then the page's order, then the
-	// unmentioned Untested (only in a code block, which does not count). A.Name has the same
+	// init functions first (every test waits for them), then the page's order, then Untested,
+	// which only the closing "Take it as an exercise" list names (a code block does not count;
+	// that list does not move Set.Has, which the page explains earlier by its bare name). A.Name has the same
 	// name as the changed B.Name but did not change; Describe changed a comment only, Chapter
 	// only the chapter's name; Upper not at all.
 	want := []string{"init", "Split", "Twice", "B.Name", "Set.Has", "Untested"}
