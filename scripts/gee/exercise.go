@@ -234,13 +234,13 @@ func exHintCmd(e *env, sub string, args []string) error {
 		return nil
 	}
 	page, err := os.ReadFile(filepath.Join(e.root, ex.Page))
-	if err != nil {
-		return fmt.Errorf("reading the chapter page: %w", err)
-	}
 	paras := exHintParas(string(page), f, ex.Topic)
-	if len(paras) == 0 {
+	switch {
+	case err != nil:
+		fmt.Fprintf(e.stdout, "%s cannot be read (%v).\n", ex.Page, err)
+	case len(paras) == 0:
 		fmt.Fprintf(e.stdout, "%s does not mention %s.\n", ex.Page, f.ID)
-	} else {
+	default:
 		fmt.Fprintf(e.stdout, "What %s says about %s:\n", ex.Page, f.ID)
 		heading := ""
 		for _, p := range paras {
