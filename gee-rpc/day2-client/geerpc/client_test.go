@@ -80,7 +80,7 @@ func TestServerErrorComesBackAsCallError(t *testing.T) {
 	// This chapter's server wants a string argument.
 	err := client.Call("Foo.Sum", 42, &reply)
 	var serverErr ServerError
-	if !errors.As(err, &serverErr) || !strings.Contains(string(serverErr), "read body") {
+	if !errors.As(err, &serverErr) || !strings.Contains(err.Error(), "read body") {
 		t.Fatalf("err = %#v, want the server's read body error as a ServerError", err)
 	}
 	if err := client.Call("Foo.Sum", "ok", &reply); err != nil {

@@ -99,6 +99,16 @@ func TestRegisterNameServesUnderThatName(t *testing.T) {
 	}
 }
 
+func TestRegisterOnDefaultServer(t *testing.T) {
+	// DefaultServer outlives one run of the test (go test -count=2).
+	if err := Register(Calc{}); err != nil && !strings.Contains(err.Error(), "already defined") {
+		t.Fatal(err)
+	}
+	if _, _, err := DefaultServer.findService("Calc.Add"); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestRegisterNameOnDefaultServer(t *testing.T) {
 	// DefaultServer outlives one run of the test (go test -count=2).
 	if err := RegisterName("geerpc.test", new(Foo)); err != nil && !strings.Contains(err.Error(), "already defined") {

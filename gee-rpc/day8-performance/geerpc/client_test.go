@@ -80,7 +80,7 @@ func TestServerErrorComesBackAsCallError(t *testing.T) {
 	var reply int
 	err := client.Call(context.Background(), "Foo.Fail", Args{}, &reply)
 	var serverErr ServerError
-	if !errors.As(err, &serverErr) || serverErr != "foo: failed on purpose" {
+	if !errors.As(err, &serverErr) || err.Error() != "foo: failed on purpose" {
 		t.Fatalf("err = %#v, want the method's error as a ServerError", err)
 	}
 	if err := client.Call(context.Background(), "Foo.Sum", Args{1, 2}, &reply); err != nil {

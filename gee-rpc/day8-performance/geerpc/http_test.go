@@ -140,6 +140,24 @@ func TestRPCPathRefusesOtherMethods(t *testing.T) {
 	}
 }
 
+// NewHTTPClient does the CONNECT on a connection the caller dialed itself.
+func TestNewHTTPClientOnAConnectionOfYourOwn(t *testing.T) {
+	_, ts := newHTTPTestServer(t)
+	conn, err := net.Dial("tcp", ts.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := NewHTTPClient(conn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	var reply int
+	if err := client.Call(context.Background(), "Foo.Sum", Args{2, 3}, &reply); err != nil || reply != 5 {
+		t.Fatalf("%d, %v", reply, err)
+	}
+}
+
 func TestDialHTTPToSomethingElse(t *testing.T) {
 	ts := httptest.NewServer(http.NotFoundHandler())
 	defer ts.Close()

@@ -137,6 +137,12 @@ func TestSelectModes(t *testing.T) {
 	if _, err := d.Get(ctx, SelectMode(9)); err == nil {
 		t.Fatal("unknown select mode accepted")
 	}
+	if err := d.Refresh(ctx); err != nil { // nothing to reload: the list stays
+		t.Fatal(err)
+	}
+	if all, err := d.GetAll(ctx); err != nil || len(all) != 3 {
+		t.Fatalf("after Refresh: %v, %v", all, err)
+	}
 	_ = d.Update([]string{"z"})
 	if s, _ := d.Get(ctx, RoundRobinSelect); s != "z" {
 		t.Fatalf("after Update got %s", s)
