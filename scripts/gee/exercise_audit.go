@@ -302,7 +302,7 @@ func exAuditCmd(e *env, args []string) error {
 		for _, p := range problems {
 			head += fmt.Sprintf("\n- ERROR %s", exShorten(p, 200))
 		}
-		if err := exWriteAuditDoc(file, head+"\n"+md.String()); err != nil {
+		if err := exWriteAuditDoc(file, strings.TrimRight(head, "\n")+"\n"+md.String()); err != nil {
 			return err
 		}
 	}
