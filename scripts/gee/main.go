@@ -9,7 +9,7 @@
 //	go run ./scripts/gee check [-skip-tests] [gee-web | gee-web/day3-router]
 //	go run ./scripts/gee tour [framework]
 //	go run ./scripts/gee bench [-count n] [-benchtime d] [-md file] [framework]
-//	go run ./scripts/gee exercise start|check|hint|solution|reset|audit ...
+//	go run ./scripts/gee exercise list|start|check|hint|solution|reset|audit ...
 package main
 
 import (
@@ -49,7 +49,7 @@ var verbs = []verb{
 	{"check", checkUsage, runCheck},
 	{"tour", "tour [<framework>]", runTour},
 	{"bench", "bench [-count n] [-benchtime d] [-md file] [<framework>]", runBench},
-	{"exercise", "exercise start|check|hint|solution|reset|audit <framework>/<chapter> ... (see exercise help)", runExercise},
+	{"exercise", "exercise list|start|check|hint|solution|reset|audit <framework>/<chapter> ... (see exercise help)", runExercise},
 }
 
 func verbNames() string {
