@@ -284,8 +284,10 @@ func (j *ejector) eject(st *nodeState) {
 	j.out.Add(1)
 }
 
-// endProbe settles a probe call: success brings the node back, failure
-// ejects it again for longer, a cancelled probe lets the next call probe.
+// endProbe settles a probe call: success brings the node back with clean
+// counts and no latency history (else gee_fastest would shun it for the
+// penalties that got it ejected), failure ejects it again for longer, a
+// cancelled probe lets the next call probe.
 func (j *ejector) endProbe(st *nodeState, err error) {
 	v := verdictOf(err)
 	j.mu.Lock()
@@ -301,6 +303,7 @@ func (j *ejector) endProbe(st *nodeState, err error) {
 		s.mode.Store(ejected)
 	case succeeded:
 		s.forget(now.UnixNano())
+		st.latency.forget() // judged afresh, like a node that reconnects
 		s.admittedAt = now.UnixNano()
 		s.mode.Store(admitted)
 		if slices.Contains(j.nodes, st) { // a node that left is not counted

@@ -77,8 +77,15 @@ func TestUnavailableNodeIsEjectedAndReadmittedForEveryBalancer(t *testing.T) {
 				}
 			}
 			got := spread(t, context.Background(), users, 60)
-			if got["b"] < 3 {
-				t.Fatalf("after re-admission b got %d of 60 calls (spread %v)", got["b"], got)
+			// gee_fastest sends one caller's calls to whichever node is
+			// quickest now, so b is only sure of the first: back in with
+			// no latency history, it is tried before the others.
+			want := 3
+			if name == balancer.Fastest {
+				want = 1
+			}
+			if got["b"] < want {
+				t.Fatalf("after re-admission b got %d of 60 calls, want at least %d (spread %v)", got["b"], want, got)
 			}
 		})
 	}

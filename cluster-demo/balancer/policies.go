@@ -345,6 +345,14 @@ func (l *latencyState) record(end time.Time, sample float64, halfLife time.Durat
 	l.updated.Store(end.UnixNano())
 }
 
+// forget drops the average: the node counts as not yet measured, which
+// makes it the first choice of the next pick.
+func (l *latencyState) forget() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.avgBits.Store(0)
+}
+
 func (f *fastest) prepare(cfg Config, _ []*entry) chooser {
 	halfLife := time.Duration(cfg.HalfLife)
 	return func(_ balancer.PickInfo, cands []*entry) (*entry, func(balancer.DoneInfo)) {
