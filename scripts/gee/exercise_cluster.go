@@ -48,7 +48,7 @@ var clusterExercises = []clusterExercise{
 	{"balancer-fastest", "balancer", "docs/cluster-demo/load-balancing.md",
 		"the fastest-response balancer (the seeds' homework): lowest decayed latency times load",
 		[]string{"gee_fastest", "Fastest response"},
-		[]string{"policies.go latencyState.decayed", "policies.go latencyState.record", "policies.go fastest.pick"}},
+		[]string{"policies.go latencyState.decayed", "policies.go latencyState.record", "policies.go latencyState.forget", "policies.go fastest.pick"}},
 	{"balancer-least-loaded", "balancer", "docs/cluster-demo/load-balancing.md",
 		"power of two choices over the load the servers report",
 		[]string{"gee_least_loaded", "Least loaded", "power of two choices"},
