@@ -248,7 +248,7 @@ func TestLeastActiveAvoidsBusyNodeAcrossPickerRebuild(t *testing.T) {
 		_, err := users.GetByID(route.WithDirect(slowCtx, a.Addr()), &userpb.GetByIDRequest{Id: 1})
 		slowDone <- err
 	}()
-	waitFor(t, func() bool { return a.Node.Active() == 1 })
+	testcluster.WaitFor(t, "the slow call on a", func() bool { return a.Node.Active() == 1 })
 
 	// A new node makes base rebuild the picker; a's in-flight count must survive.
 	d := c.Add(t, testcluster.Spec{Name: "d"})
@@ -307,22 +307,10 @@ func TestFastestPrefersQuickNodeAndRetriesSlowOneLater(t *testing.T) {
 	// second, so a is tried again and, now fast, gets work.
 	users = dial("20ms")
 	a.Node.SetDelay(0)
-	waitFor(t, func() bool {
+	testcluster.WaitFor(t, "a, fast again, to get 5 calls", func() bool {
 		call(t, context.Background(), users)
 		return a.Node.Calls() >= 5
 	})
-}
-
-// waitFor polls cond until it holds, for at most 10 seconds.
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 10s")
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
 }
 
 func TestEveryBalancerAppliesRouteFilters(t *testing.T) {

@@ -178,11 +178,5 @@ func TestDialAndCallsHonourTheirDeadlinesWhileTheRegistryHangs(t *testing.T) {
 		t.Fatalf("call with a 200ms deadline: %v after %v", err, time.Since(start))
 	}
 	cc.Close()
-	deadline := time.Now().Add(10 * time.Second)
-	for runtime.NumGoroutine() > base {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d goroutines left, want at most %d", runtime.NumGoroutine(), base)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	testcluster.SettleGoroutines(t, base)
 }

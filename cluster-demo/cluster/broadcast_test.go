@@ -92,19 +92,6 @@ func nodesOf(t *testing.T, replies []Reply) []string {
 	return names
 }
 
-// settleGoroutines waits until the goroutine count is back to at most base.
-func settleGoroutines(t *testing.T, base int) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for runtime.NumGoroutine() > base {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			t.Fatalf("goroutines leaked: %d, want at most %d\n%s", runtime.NumGoroutine(), base, buf[:runtime.Stack(buf, true)])
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func TestBroadcastAllRepliesComeFromEveryNode(t *testing.T) {
 	c, _, users := broadcastCluster(t, abc()...)
 	all := AllReplies()
@@ -181,7 +168,7 @@ func TestBroadcastFirstReplyTakesTheFastestAndCancelsTheRest(t *testing.T) {
 		t.Fatalf("first reply from %q id %d, want b with 3", u.GetNode(), u.GetId())
 	}
 	// The slow calls must be cancelled, on the client and on the servers.
-	settleGoroutines(t, base)
+	testcluster.SettleGoroutines(t, base)
 	for _, m := range c.Members {
 		if m.Node.Active() != 0 {
 			t.Fatalf("node %s still has %d calls running", m.Spec.Name, m.Node.Active())
@@ -253,7 +240,7 @@ func TestBroadcastAllRepliesDoesNotLeakWhenCallerStopsReading(t *testing.T) {
 	}
 	// Every node answered both calls and no goroutine is left waiting to
 	// hand over a reply nobody reads.
-	settleGoroutines(t, base)
+	testcluster.SettleGoroutines(t, base)
 	for _, m := range c.Members {
 		if n := m.Node.Calls(); n != 3 {
 			t.Fatalf("node %s got %d calls, want 3", m.Spec.Name, n)
@@ -276,7 +263,7 @@ func TestBroadcastAllRepliesSlowCallsEndAtTheDeadlineNotOnCancel(t *testing.T) {
 	cancel() // right after the call returned
 	start := time.Now()
 	replies := collect(t, all.C())
-	settleGoroutines(t, base)
+	testcluster.SettleGoroutines(t, base)
 	byNode := map[string]codes.Code{}
 	for _, r := range replies {
 		byNode[c.NameOf(r.Addr)] = status.Code(r.Err)
@@ -363,14 +350,8 @@ func TestBroadcastReusesOneConnectionPerNodeAndCloseClosesThem(t *testing.T) {
 	if err := bc.Close(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
 	for i, cnt := range counters {
-		for cnt.closed.Load() != 1 {
-			if time.Now().After(deadline) {
-				t.Fatalf("node %d saw %d connections closed after Close, want 1", i, cnt.closed.Load())
-			}
-			time.Sleep(time.Millisecond)
-		}
+		testcluster.WaitFor(t, fmt.Sprintf("node %d to see the broadcaster's connection closed", i), func() bool { return cnt.closed.Load() == 1 })
 	}
 	_, err := users.GetByID(Broadcast(context.Background(), NoReplies()), &userpb.GetByIDRequest{Id: 1})
 	if status.Code(err) != codes.FailedPrecondition || !strings.Contains(err.Error(), "closed") {
@@ -394,14 +375,11 @@ func TestBroadcastDropsConnectionsOfNodesThatLeft(t *testing.T) {
 	if err := c.Member("b").Server.Stop(); err != nil { // unregisters
 		t.Fatal(err)
 	}
-	// The new list reaches the broadcaster moments later (bounded poll).
-	deadline := time.Now().Add(10 * time.Second)
-	for addrs := bc.cachedAddrs(); len(addrs) != 2 || slices.Contains(addrs, gone); addrs = bc.cachedAddrs() {
-		if time.Now().After(deadline) {
-			t.Fatalf("cached %v after b left, want the two others", addrs)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	// The new list reaches the broadcaster moments later.
+	testcluster.WaitFor(t, "the broadcaster to drop b's connection", func() bool {
+		addrs := bc.cachedAddrs()
+		return len(addrs) == 2 && !slices.Contains(addrs, gone)
+	})
 	broadcast()
 	if n := c.Member("b").Node.Calls(); n != 1 {
 		t.Fatalf("b got %d broadcasts, want only the one before it left", n)
@@ -479,7 +457,7 @@ func TestBroadcastBeforeAnyListFailsAtItsDeadlineAndCloseLeavesNothing(t *testin
 	if err := bc.Close(); err != nil {
 		t.Fatal(err)
 	}
-	settleGoroutines(t, base)
+	testcluster.SettleGoroutines(t, base)
 }
 
 func TestCallWithoutBroadcastMarkGoesToOneNode(t *testing.T) {

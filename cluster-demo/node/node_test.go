@@ -124,11 +124,5 @@ func TestDelayHonoursCallDeadline(t *testing.T) {
 		t.Fatal("the delay ignored the deadline")
 	}
 	// The server notices the cancellation and stops counting the call active.
-	deadline := time.Now().Add(5 * time.Second)
-	for n.Active() != 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("Active = %d after the call ended", n.Active())
-		}
-		time.Sleep(time.Millisecond)
-	}
+	testcluster.WaitFor(t, "Active to drop to 0 after the call ended", func() bool { return n.Active() == 0 })
 }

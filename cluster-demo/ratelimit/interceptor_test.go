@@ -16,6 +16,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
 
+	"cluster-demo/internal/testcluster"
 	"cluster-demo/node"
 	"cluster-demo/userpb"
 )
@@ -135,11 +136,11 @@ func TestUnaryInterceptorLeakyBucketQueuesRealCalls(t *testing.T) {
 		})
 	}
 	// One call goes out at once, two wait on the clock, five are turned away.
-	waitFor(t, "the burst to be sorted", func() bool {
+	testcluster.WaitFor(t, "the burst to be sorted", func() bool {
 		return passed.Load() == 1 && rejected.Load() == 5 && clk.Waiters() == 2
 	})
 	clk.Advance(time.Second)
-	waitFor(t, "the second call", func() bool { return passed.Load() == 2 })
+	testcluster.WaitFor(t, "the second call", func() bool { return passed.Load() == 2 })
 	clk.Advance(time.Second)
 	wg.Wait()
 	if passed.Load() != 3 || rejected.Load() != 5 || reached.Load() != 3 {

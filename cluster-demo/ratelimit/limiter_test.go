@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"cluster-demo/internal/testcluster"
 )
 
 var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -201,7 +203,7 @@ func TestLeakyBucketAcquireWaitsOnTheClock(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() { done <- b.Acquire(context.Background()) }()
-	waitFor(t, "second call to park on the clock", func() bool { return clk.Waiters() == 1 })
+	testcluster.WaitFor(t, "second call to park on the clock", func() bool { return clk.Waiters() == 1 })
 	if err := b.Acquire(context.Background()); !errors.Is(err, ErrLimited) {
 		t.Fatalf("third call: got %v, want ErrLimited", err)
 	}
@@ -223,7 +225,7 @@ func TestLeakyBucketAcquireStopsWhenContextEnds(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- b.Acquire(ctx) }()
-	waitFor(t, "call to park on the clock", func() bool { return clk.Waiters() == 1 })
+	testcluster.WaitFor(t, "call to park on the clock", func() bool { return clk.Waiters() == 1 })
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v, want context.Canceled", err)
@@ -313,18 +315,6 @@ func TestLimitersAreExactUnderConcurrency(t *testing.T) {
 	}
 	if len(waits) != 10 {
 		t.Errorf("%s: %d of 100 concurrent calls booked a slot, want 10", lb.Name(), len(waits))
-	}
-}
-
-// waitFor polls cond for up to five seconds.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
 	}
 }
 

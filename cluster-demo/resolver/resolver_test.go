@@ -211,19 +211,6 @@ func (s *stuckRegistry) Subscribe(ctx context.Context, _ string) (<-chan []regis
 	return nil, ctx.Err()
 }
 
-// settle waits (bounded) until the goroutine count is back to base.
-func settle(t *testing.T, base int) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for runtime.NumGoroutine() > base {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			t.Fatalf("%d goroutines, want at most %d\n%s", runtime.NumGoroutine(), base, buf[:runtime.Stack(buf, true)])
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 // Regression: Build subscribed synchronously, so a client started while
 // etcd was down blocked in grpc.NewClient's first call or in Dial, past
 // every deadline.
@@ -252,7 +239,7 @@ func TestBuildDoesNotWaitForAnUnreachableRegistry(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("Close did not end the pending subscription")
 	}
-	settle(t, base)
+	testcluster.SettleGoroutines(t, base)
 }
 
 // flakyRegistry fails Subscribe a number of times, then works.

@@ -14,6 +14,7 @@ import (
 	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
 	"google.golang.org/grpc/status"
 
+	"cluster-demo/internal/testcluster"
 	"cluster-demo/loadreport"
 	"cluster-demo/node"
 	"cluster-demo/registry"
@@ -188,7 +189,7 @@ func TestDrainingServerReportsNotServing(t *testing.T) {
 		_, err := userpb.NewUserServiceClient(cc).GetByID(ctx, &userpb.GetByIDRequest{Id: 1})
 		slow <- err
 	}()
-	waitUntil(t, func() bool { return n.Active() == 1 })
+	testcluster.WaitFor(t, "the slow call to reach the server", func() bool { return n.Active() == 1 })
 	stopCtx, stopCancel := context.WithCancel(context.Background())
 	stopped := make(chan error, 1)
 	go func() { stopped <- s.GracefulStop(stopCtx) }()
@@ -248,7 +249,7 @@ func TestResponsesCarryTheServersLoad(t *testing.T) {
 	for range 3 {
 		go users.GetByID(ctx, &userpb.GetByIDRequest{Id: 1}) // held until cancel
 	}
-	waitUntil(t, func() bool { return n.Active() == 3 })
+	testcluster.WaitFor(t, "three held calls on the server", func() bool { return n.Active() == 3 })
 	n.SetDelay(0)
 	var trailer metadata.MD
 	if _, err := users.GetByID(context.Background(), &userpb.GetByIDRequest{Id: 2}, grpc.Trailer(&trailer)); err != nil {
@@ -265,17 +266,5 @@ func TestResponsesCarryTheServersLoad(t *testing.T) {
 	}
 	if r, ok := loadreport.FromTrailer(trailer); !ok || r.InFlight != 3 {
 		t.Fatalf("failed call's trailer %v: %+v, %v", trailer, r, ok)
-	}
-}
-
-// waitUntil polls cond for at most 10 seconds.
-func waitUntil(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 10s")
-		}
-		time.Sleep(time.Millisecond)
 	}
 }
