@@ -295,15 +295,11 @@ func TestDeletedKeyOfALiveRegistrationIsPutBack(t *testing.T) {
 	waitList(t, ch, 5*time.Second, "a:1", func(l string) bool { return l == "a:1" })
 	cli := rawClient(t)
 	key := "/test/" + t.Name() + "/user/a:1"
-	leaseOf := func() int64 {
-		t.Helper()
-		resp, err := cli.Get(ctx, key)
-		if err != nil || len(resp.Kvs) != 1 {
-			t.Fatalf("get %s: %v, %d keys", key, err, len(resp.Kvs))
-		}
-		return resp.Kvs[0].Lease
+	registered, err := cli.Get(ctx, key)
+	if err != nil || len(registered.Kvs) != 1 {
+		t.Fatalf("get %s: %v, %d keys", key, err, len(registered.Kvs))
 	}
-	lease := leaseOf()
+	lease := registered.Kvs[0].Lease
 
 	for _, remove := range []struct {
 		how string
@@ -312,14 +308,39 @@ func TestDeletedKeyOfALiveRegistrationIsPutBack(t *testing.T) {
 		{"etcdctl del", func() error { _, err := cli.Delete(ctx, key); return err }},
 		{"Unregister elsewhere", func() error { return elsewhere.Unregister(ctx, inst) }},
 	} {
+		// The key's own history in etcd says what happened: the removal,
+		// then the owner's put under its own lease. The subscriber may
+		// never see the gap between them (a feed keeps only the newest
+		// list), so it is asked only for the list that follows.
+		before, err := cli.Get(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wctx, stop := context.WithCancel(ctx)
+		history := cli.Watch(wctx, key, clientv3.WithRev(before.Header.Revision+1))
 		if err := remove.do(); err != nil {
 			t.Fatal(err)
 		}
-		waitList(t, ch, 5*time.Second, "no instance", func(l string) bool { return l == "" })
-		waitList(t, ch, 10*time.Second, "a:1 back", func(l string) bool { return l == "a:1" })
-		if got := leaseOf(); got != lease {
-			t.Fatalf("after %s the key is on lease %x, want the registration's own %x", remove.how, got, lease)
+		var got []*clientv3.Event
+		for len(got) < 2 {
+			select {
+			case resp := <-history:
+				if err := resp.Err(); err != nil {
+					t.Fatalf("after %s: watching %s: %v", remove.how, key, err)
+				}
+				got = append(got, resp.Events...)
+			case <-time.After(10 * time.Second):
+				t.Fatalf("after %s: %d of 2 changes to %s within 10s, want the removal and the put back", remove.how, len(got), key)
+			}
 		}
+		stop()
+		if got[0].Type != clientv3.EventTypeDelete || got[1].Type != clientv3.EventTypePut {
+			t.Fatalf("after %s the changes to %s are %v then %v, want a delete then a put", remove.how, key, got[0].Type, got[1].Type)
+		}
+		if back := got[1].Kv.Lease; back != lease {
+			t.Fatalf("after %s the key is on lease %x, want the registration's own %x", remove.how, back, lease)
+		}
+		waitList(t, ch, 10*time.Second, "a:1 back", func(l string) bool { return l == "a:1" })
 	}
 
 	// The owner's own Unregister is final.
