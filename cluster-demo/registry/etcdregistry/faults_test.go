@@ -308,32 +308,15 @@ func TestDeletedKeyOfALiveRegistrationIsPutBack(t *testing.T) {
 		{"etcdctl del", func() error { _, err := cli.Delete(ctx, key); return err }},
 		{"Unregister elsewhere", func() error { return elsewhere.Unregister(ctx, inst) }},
 	} {
-		// The key's own history in etcd says what happened: the removal,
-		// then the owner's put under its own lease. The subscriber may
-		// never see the gap between them (a feed keeps only the newest
-		// list), so it is asked only for the list that follows.
-		before, err := cli.Get(ctx, key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		wctx, stop := context.WithCancel(ctx)
-		history := cli.Watch(wctx, key, clientv3.WithRev(before.Header.Revision+1))
+		// The key's own history says what happened: the removal, then the
+		// owner's put on its own lease. The subscriber may never see the
+		// gap between them (a feed keeps only the newest list), so it is
+		// asked only for the list that follows.
+		history := watchKey(t, ctx, cli, key)
 		if err := remove.do(); err != nil {
 			t.Fatal(err)
 		}
-		var got []*clientv3.Event
-		for len(got) < 2 {
-			select {
-			case resp := <-history:
-				if err := resp.Err(); err != nil {
-					t.Fatalf("after %s: watching %s: %v", remove.how, key, err)
-				}
-				got = append(got, resp.Events...)
-			case <-time.After(10 * time.Second):
-				t.Fatalf("after %s: %d of 2 changes to %s within 10s, want the removal and the put back", remove.how, len(got), key)
-			}
-		}
-		stop()
+		got := history.next(2)
 		if got[0].Type != clientv3.EventTypeDelete || got[1].Type != clientv3.EventTypePut {
 			t.Fatalf("after %s the changes to %s are %v then %v, want a delete then a put", remove.how, key, got[0].Type, got[1].Type)
 		}
